@@ -1,0 +1,256 @@
+"""The catalog as data: the Entry model, the knowledge/*.yaml files, and Tyk's docs table.
+
+Plain Python with no database: the store, the CLI and the tests all go through here to read
+and write the YAML format, so an export and an import round-trip losslessly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DOCS_URL = "https://tyk.io/docs/error-response-codes/"
+ORIGINS = ("docs", "gateway-source", "admin")
+STATUSES = ("active", "retired")
+CATALOG_FILE = "tyk-gateway-errors.yaml"
+
+
+class CatalogError(ValueError):
+    """A knowledge file or docs page that cannot be read as a catalog."""
+
+
+@dataclass(frozen=True)
+class VersionNote:
+    """How an entry differs in some gateway versions: `applies` is a range like `<5.4`."""
+
+    applies: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalog entry: a status code and message the gateway (or its docs) can produce."""
+
+    id: str
+    code: int
+    message: str
+    guidance: str = ""
+    cause: str = ""
+    action: str = ""
+    note: str = ""
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    versions: tuple[VersionNote, ...] = ()
+    docs_url: str = DOCS_URL
+    origin: str = "docs"
+    status: str = "active"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as it is written to YAML: empty optional fields are left out."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "versions":
+                value = [asdict(v) for v in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            if value in ("", [], ()) and f.name not in ("id", "code", "message"):
+                continue
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Entry:
+        """Build an entry from a YAML mapping, checking the fields that must be right."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise CatalogError(f"unknown field(s) {sorted(unknown)} in entry {data.get('id')!r}")
+        try:
+            code = int(data["code"])
+            message = str(data["message"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CatalogError(f"entry {data.get('id')!r} needs an int code and a message") from exc
+        if not 100 <= code <= 599:
+            raise CatalogError(f"entry {data.get('id')!r}: {code} is not an HTTP status code")
+        if not message.strip():
+            raise CatalogError(f"entry {data.get('id')!r}: empty message")
+        origin = str(data.get("origin", "docs"))
+        status = str(data.get("status", "active"))
+        if origin not in ORIGINS:
+            raise CatalogError(f"entry {data.get('id')!r}: origin must be one of {ORIGINS}")
+        if status not in STATUSES:
+            raise CatalogError(f"entry {data.get('id')!r}: status must be one of {STATUSES}")
+        versions = tuple(
+            VersionNote(applies=str(v["applies"]), note=str(v["note"]))
+            for v in data.get("versions") or ()
+        )
+        return cls(
+            id=str(data.get("id") or entry_id(code, message)),
+            code=code,
+            message=message,
+            guidance=str(data.get("guidance") or ""),
+            cause=str(data.get("cause") or "").strip(),
+            action=str(data.get("action") or "").strip(),
+            note=str(data.get("note") or "").strip(),
+            aliases=tuple(str(a) for a in data.get("aliases") or ()),
+            tags=tuple(str(t) for t in data.get("tags") or ()),
+            versions=versions,
+            docs_url=str(data.get("docs_url") or DOCS_URL),
+            origin=origin,
+            status=status,
+        )
+
+
+@dataclass
+class DocsRow:
+    """One row of Tyk's "Error Response Status Codes" table."""
+
+    code: int
+    message: str
+    guidance: str
+
+
+@dataclass
+class ImportReport:
+    """What an import of a docs page did to a list of entries."""
+
+    added: list[Entry] = field(default_factory=list)
+    changed: list[tuple[Entry, Entry]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def entry_id(code: int, message: str) -> str:
+    """The stable id of an entry: its code and a slug of its message."""
+    text = unicodedata.normalize("NFKD", message).replace("’", "").replace("'", "")
+    text = text.encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return f"{code}-{slug[:80].rstrip('-')}"
+
+
+_ROW = re.compile(r"^\|\s*(\d{3})\s*\|(.*)\|(.*)\|\s*$")
+
+
+def parse_docs_table(markdown: str) -> list[DocsRow]:
+    """Read the code/text/action rows of a Tyk docs page in the error table format."""
+    rows: list[DocsRow] = []
+    for line in markdown.splitlines():
+        m = _ROW.match(line.strip())
+        if not m:
+            continue
+        code, message, guidance = int(m.group(1)), m.group(2).strip(), m.group(3).strip()
+        if message:
+            rows.append(DocsRow(code=code, message=message, guidance=guidance))
+    if not rows:
+        raise CatalogError("no | code | text | action | rows found in that page")
+    return rows
+
+
+def import_docs_rows(entries: Iterable[Entry], rows: Iterable[DocsRow]) -> ImportReport:
+    """Merge docs rows into entries: new rows are added, changed guidance is updated.
+
+    A row is the same entry when its code and message are; curated fields (cause, action,
+    aliases, tags) are kept. Entries the page no longer lists are left alone.
+    """
+    by_key = {(e.code, e.message): e for e in entries}
+    report = ImportReport()
+    for row in rows:
+        old = by_key.get((row.code, row.message))
+        if old is None:
+            report.added.append(
+                Entry(id=entry_id(row.code, row.message), code=row.code, message=row.message,
+                      guidance=row.guidance, tags=tuple(guess_tags(row.message)))
+            )
+        elif old.guidance != row.guidance:
+            new = Entry.from_dict({**old.to_dict(), "guidance": row.guidance})
+            report.changed.append((old, new))
+        else:
+            report.unchanged += 1
+    return report
+
+
+_TAG_WORDS = {
+    "oauth": ("oauth", "client id", "client secret", "redirect uri", "refresh token"),
+    "jwt": ("jwt", "signing method", "claim", "bearer", "scope"),
+    "certificates": ("certificate", "cert", "tls", "sha256"),
+    "quota": ("quota",),
+    "rate-limit": ("rate limit",),
+    "graphql": ("graphql", "depth limit", "schema"),
+    "upstream": ("upstream", "proxying", "hosts are down", "host lookup", "loop target",
+                 "client closed", "circuit", "temporarily unavailable"),
+    "admin-api": ("policy", "org ", "organisation", "bundle", "marshalling", "key store",
+                  "apiid", "api_id", "spec field", "request field", "batch", "cache", "file",
+                  "dashboard api", "migrated", "oas", "instruction", "health check"),
+    "auth": ("key", "authori", "header", "password", "signature", "token", "access"),
+    "versioning": ("version",),
+}
+
+
+def guess_tags(message: str) -> list[str]:
+    """A first guess at an entry's tags from words in its message."""
+    low = f" {message.lower()} "
+    return [tag for tag, words in _TAG_WORDS.items() if any(w in low for w in words)]
+
+
+def knowledge_dir() -> Path:
+    """The knowledge/ folder: the source tree's in a checkout, the packaged copy otherwise."""
+    source_tree = Path(__file__).resolve().parent.parent / "knowledge"
+    if source_tree.is_dir():
+        return source_tree
+    return Path(str(resources.files("bot") / "_knowledge"))
+
+
+def load_file(path: Path) -> list[Entry]:
+    """Read one knowledge YAML file (a mapping with an `entries` list)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise CatalogError(f"{path}: expected a mapping with an 'entries' list")
+    return [Entry.from_dict(item) for item in data["entries"]]
+
+
+def load_knowledge(directory: Path | None = None) -> list[Entry]:
+    """Every entry of every knowledge/*.yaml file, checking that ids are unique."""
+    directory = directory or knowledge_dir()
+    entries: list[Entry] = []
+    for path in sorted(directory.glob("*.yaml")):
+        entries.extend(load_file(path))
+    seen: set[str] = set()
+    for e in entries:
+        if e.id in seen:
+            raise CatalogError(f"duplicate entry id {e.id!r} in {directory}")
+        seen.add(e.id)
+    return entries
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dump_entries(entries: Iterable[Entry], header: str = "") -> str:
+    """Entries as knowledge YAML text (the format `load_file` reads)."""
+    body = yaml.dump(
+        {"entries": [e.to_dict() for e in entries]},
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+    )
+    return (header + body) if header else body

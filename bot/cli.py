@@ -1,0 +1,367 @@
+"""`tykbot`: the terminal face of the same use cases the Slack app calls."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from bot.catalog import (
+    CATALOG_FILE,
+    CatalogError,
+    dump_entries,
+    import_docs_rows,
+    load_file,
+    parse_docs_table,
+)
+from bot.config import Settings
+from bot.service import Answer, Candidate, InputError, Service
+from bot.store import repository as repo
+from bot.store.database import DatabaseError, first_line
+
+app = typer.Typer(
+    help="tykbot: explains Tyk API Gateway errors. Paste an error, get the answer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The error catalog: list, show, import, export, sync.",
+                          no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(catalog_app, name="catalog")
+
+MAX_STDIN_BYTES = 5_000_000
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one line to stderr and exit non-zero."""
+    typer.echo(f"tykbot: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def open_service() -> Service:
+    """The service on the configured database, schema and knowledge ready."""
+    try:
+        return Service.open(Settings())
+    except (DatabaseError, CatalogError) as exc:
+        fail(str(exc))
+    except Exception as exc:  # configuration errors from pydantic and drivers
+        fail(first_line(exc))
+
+
+# -- ask --------------------------------------------------------------------------------------
+def candidate_json(c: Candidate, full: bool = True) -> dict[str, Any]:
+    """A candidate as the JSON interfaces show it."""
+    out: dict[str, Any] = {
+        "id": c.entry.id,
+        "code": c.entry.code,
+        "message": c.entry.message,
+        "score": c.score,
+    }
+    if full:
+        out.update(
+            reason=c.reason,
+            cause=c.entry.cause,
+            action=c.entry.action,
+            guidance=c.entry.guidance,
+            note=c.entry.note,
+            version_notes=list(c.version_notes),
+            docs_url=c.entry.docs_url,
+        )
+    return out
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The `--json` form of an answer."""
+    return {
+        "confident": answer.confident,
+        "code_only": answer.code_only,
+        "matches": [candidate_json(c) for c in answer.candidates],
+        "also_found": [candidate_json(c, full=False) for c in answer.also_found],
+        "secrets": list(answer.secrets),
+        "version": answer.version,
+        "query_id": answer.query_id,
+    }
+
+
+def _wrap(label: str, text: str, indent: int = 4) -> str:
+    pad = " " * indent
+    return textwrap.fill(text, width=100, initial_indent=f"{pad}{label}: ",
+                         subsequent_indent=pad + "  ")
+
+
+def answer_text(answer: Answer) -> str:
+    """A readable terminal answer: best match in full, then the other candidates."""
+    lines: list[str] = []
+    if answer.secret_found:
+        lines.append(
+            f"! Your paste held a secret ({', '.join(answer.secrets)}); it was redacted before "
+            "anything was stored. Rotate it if the paste went anywhere public."
+        )
+    best = answer.best
+    if best is None:
+        lines.append("No match: this does not look like a Tyk Gateway error I know.")
+        lines.append("Try the exact error body or log line, or a status code like `403`.")
+        return "\n".join(lines)
+    if answer.code_only:
+        lines.append("No message matched; entries for the status code in your paste:")
+        for c in answer.candidates:
+            lines.append(f"  {c.entry.code} {c.entry.message}")
+        return "\n".join(lines)
+    verdict = "confident" if answer.confident else "best guess"
+    e = best.entry
+    lines.append(f"{e.code} {e.message}   (score {best.score:.2f}, {verdict})")
+    for label, text in (("Cause", e.cause), ("Action", e.action),
+                        ("Docs guidance", e.guidance), ("Note", e.note)):
+        if text:
+            lines.append(_wrap(label, text))
+    for note in best.version_notes:
+        lines.append(_wrap("Version", note))
+    if answer.version:
+        lines.append(f"    Gateway version seen: {answer.version} ({answer.version_hint})")
+    lines.append(_wrap("Why", best.reason))
+    lines.append(f"    Docs: {e.docs_url}")
+    if answer.also_found:
+        lines.append("Also in this paste:")
+        lines.extend(f"  {c.entry.code} {c.entry.message}" for c in answer.also_found)
+    others = answer.candidates[1:]
+    if others:
+        lines.append("Other candidates:")
+        lines.extend(f"  {c.entry.code} {c.entry.message}   ({c.score:.2f})" for c in others)
+    return "\n".join(lines)
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        fail(f"input is larger than {MAX_STDIN_BYTES // 1_000_000} MB")
+    if b"\x00" in data:
+        fail("that looks like binary data, not an error message")
+    return data.decode("utf-8", errors="replace")
+
+
+def _ask_jsonl(service: Service, limit: int) -> int:
+    bad = 0
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError('expected {"id": ..., "text": "..."}')
+        except ValueError as exc:
+            bad += 1
+            typer.echo(f"tykbot: error: line {number}: {first_line(exc)}", err=True)
+            continue
+        out: dict[str, Any] = {"id": item.get("id"), "confident": False, "matches": []}
+        try:
+            answer = service.explain(item["text"], source="cli", limit=limit)
+            out["confident"] = answer.confident
+            out["matches"] = [candidate_json(c, full=False) for c in answer.candidates]
+        except InputError as exc:
+            out["error"] = str(exc)
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 1 if bad else 0
+
+
+@app.command()
+def ask(
+    text: Annotated[list[str] | None, typer.Argument(help="The paste (or read from stdin).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help='Read {"id","text"} lines on stdin, write one per line.')
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=20, help="Candidates to show.")] = 3,
+) -> None:
+    """Explain a pasted Tyk error: `tykbot ask '{"error": "Key not authorised"}'`."""
+    service = open_service()
+    if jsonl:
+        raise typer.Exit(_ask_jsonl(service, limit))
+    paste = " ".join(text) if text else ("" if sys.stdin.isatty() else _read_stdin())
+    try:
+        answer = service.explain(paste, source="cli", limit=limit)
+    except InputError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(answer_text(answer))
+
+
+# -- db ---------------------------------------------------------------------------------------
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema, and load knowledge/ into a new database."""
+    service = open_service()
+    with service.session() as s:
+        count = repo.count_entries(s)
+    typer.echo(f"database ready: {count} entries")
+
+
+# -- catalog ----------------------------------------------------------------------------------
+@catalog_app.command("list")
+def catalog_list(
+    code: Annotated[int | None, typer.Option(help="Only this status code.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include retired entries.")] = False,
+) -> None:
+    """List entries: id, code, message."""
+    service = open_service()
+    with service.session() as s:
+        entries = repo.load_entries(s, include_retired=all_)
+    for e in entries:
+        if code is None or e.code == code:
+            flag = "" if e.status == "active" else f"  [{e.status}]"
+            typer.echo(f"{e.id:70s} {e.code} {e.message}{flag}")
+
+
+@catalog_app.command("show")
+def catalog_show(entry_id: str) -> None:
+    """Show one entry in full (YAML), with its revision count."""
+    service = open_service()
+    with service.session() as s:
+        try:
+            row = repo.get_entry_row(s, entry_id)
+        except repo.UnknownEntryError:
+            fail(f"no entry {entry_id!r} (see `tykbot catalog list`)")
+        entry = repo.row_to_entry(row)
+        revisions = len(repo.history(s, entry_id))
+        typer.echo(dump_entries([entry]).rstrip())
+        typer.echo(f"# version {row.version}, {revisions} revision(s), "
+                   f"last changed by {row.updated_by}")
+
+
+@catalog_app.command("export")
+def catalog_export(
+    path: Annotated[Path | None, typer.Argument(help="File to write (default: stdout).")] = None,
+) -> None:
+    """Write the whole catalog in the knowledge/ YAML format."""
+    service = open_service()
+    with service.session() as s:
+        entries = repo.load_entries(s)
+    text = dump_entries(entries, "# tykbot catalog export\n")
+    if path is None:
+        sys.stdout.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {len(entries)} entries to {path}")
+
+
+@catalog_app.command("import")
+def catalog_import(
+    path: Path,
+    by: Annotated[str, typer.Option(help="Who is importing (recorded in history).")] = "cli",
+) -> None:
+    """Import entries from a knowledge/export YAML file (added or changed entries only)."""
+    service = open_service()
+    try:
+        entries = load_file(path)
+    except CatalogError as exc:
+        fail(str(exc))
+    added = changed = 0
+    with service.session() as s:
+        current = {e.id: e for e in repo.load_entries(s)}
+        for entry in entries:
+            if current.get(entry.id) == entry:
+                continue
+            repo.save_entry(s, entry, by=by, expected_version=None, reason=f"import {path.name}")
+            added += entry.id not in current
+            changed += entry.id in current
+    typer.echo(f"imported {path}: {added} added, {changed} changed, "
+               f"{len(entries) - added - changed} unchanged")
+
+
+@catalog_app.command("import-docs")
+def catalog_import_docs(
+    path: Path,
+    write: Annotated[
+        bool, typer.Option(help=f"Also update knowledge/{CATALOG_FILE} in this checkout.")
+    ] = False,
+    by: Annotated[str, typer.Option(help="Who is importing (recorded in history).")] = "cli",
+) -> None:
+    """Import or update entries from a Tyk docs page in the error-table format."""
+    try:
+        rows = parse_docs_table(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    except CatalogError as exc:
+        fail(str(exc))
+    service = open_service()
+    with service.session() as s:
+        report = import_docs_rows(repo.load_entries(s), rows)
+        for entry in report.added:
+            repo.save_entry(s, entry, by=by, expected_version=None, reason=f"docs {path.name}")
+        for _old, new in report.changed:
+            repo.save_entry(s, new, by=by, expected_version=None, reason=f"docs {path.name}")
+    if write:
+        from bot.catalog import knowledge_dir
+
+        target = knowledge_dir() / CATALOG_FILE
+        current = load_file(target)
+        file_report = import_docs_rows(current, rows)
+        changed = {new.id: new for _old, new in file_report.changed}
+        merged = [changed.get(e.id, e) for e in current] + file_report.added
+        header = "".join(line + "\n" for line in
+                         target.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+        target.write_text(dump_entries(merged, header), encoding="utf-8")
+    typer.echo(f"{len(rows)} rows: {len(report.added)} added, {len(report.changed)} changed, "
+               f"{report.unchanged} unchanged")
+    for e in report.added:
+        typer.echo(f"  + {e.code} {e.message}")
+    for old, _new in report.changed:
+        typer.echo(f"  ~ {old.code} {old.message} (guidance changed)")
+
+
+@catalog_app.command("sync")
+def catalog_sync() -> None:
+    """Merge changes of knowledge/ into the store; entries edited in the store are kept."""
+    service = open_service()
+    try:
+        report = service.sync_knowledge()
+    except CatalogError as exc:
+        fail(str(exc))
+    typer.echo(f"{len(report.added)} added, {len(report.updated)} updated, "
+               f"{report.unchanged} unchanged, {len(report.conflicts)} conflict(s)")
+    for entry_id in report.conflicts:
+        typer.echo(f"  conflict: {entry_id} was edited in the store; knowledge/ change not applied")
+    for entry_id in report.only_in_store:
+        typer.echo(f"  only in store: {entry_id}")
+
+
+# -- stats ------------------------------------------------------------------------------------
+@app.command()
+def stats(
+    days: Annotated[int | None, typer.Option(help="Only the last N days.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Usage figures: queries, confident answers, votes, most asked entries."""
+    figures = open_service().stats(days)
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    typer.echo(f"entries: {figures['entries']} (catalog version {figures['catalog_version']})")
+    typer.echo(f"queries: {figures['queries']}, confident: {figures['confident']}")
+    typer.echo(f"votes: {figures['votes_helped']} helped, "
+               f"{figures['votes_not_helped']} didn't help")
+    for row in figures["top_entries"]:
+        typer.echo(f"  {row['count']:5d}  {row['id']}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except (DatabaseError, CatalogError, repo.StaleEntryError) as exc:
+        typer.echo(f"tykbot: error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

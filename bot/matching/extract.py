@@ -1,0 +1,235 @@
+"""Turn a paste into clues: status codes, message fragments, Tyk signals and a gateway version.
+
+Handles JSON bodies (pretty or compact, `{"error": ..}` and the control API's
+`{"status": "error", "message": ..}`), XML bodies, `curl -v` transcripts, logrus text and JSON
+logs of every Tyk version, kubectl/stern prefixes, client-library exceptions and sentences.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from bot.matching.normalize import fold_quotes
+
+MAX_FRAGMENT_CHARS = 220
+MAX_FRAGMENTS = 24
+
+REASON_PHRASES: dict[str, int] = {
+    "bad request": 400,
+    "unauthorized": 401,
+    "unauthorised": 401,
+    "forbidden": 403,
+    "not found": 404,
+    "method not allowed": 405,
+    "request timeout": 408,
+    "length required": 411,
+    "payload too large": 413,
+    "unprocessable entity": 422,
+    "too many requests": 429,
+    "client closed request": 499,
+    "internal server error": 500,
+    "bad gateway": 502,
+    "service unavailable": 503,
+    "gateway timeout": 504,
+    "insufficient storage": 507,
+}
+
+# Fragment kinds, strongest evidence first, with the weight the matcher gives them.
+WEIGHTS: dict[str, float] = {
+    "error-field": 1.0,  # "error": "..." / "message": "..." in a body
+    "log-error": 0.97,  # logrus error="..." of a Finished line
+    "log-msg": 0.97,  # logrus msg= / message=, JSON log msg/message
+    "xml": 0.97,
+    "quoted": 0.9,
+    "line": 0.9,
+    "text": 0.86,  # a whole short paste
+}
+
+# A code clue's strength: a status line is a fact, a number in a sentence a hint.
+CODE_STRENGTH = {"status-line": 1.0, "field": 0.9, "phrase": 0.6, "number": 0.5}
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of the paste that may hold an error message."""
+
+    text: str
+    kind: str
+
+    @property
+    def weight(self) -> float:
+        """How much a match on this fragment counts."""
+        return WEIGHTS[self.kind]
+
+
+@dataclass
+class Clues:
+    """Everything the matcher reads from a paste."""
+
+    fragments: list[Fragment] = field(default_factory=list)
+    codes: dict[int, float] = field(default_factory=dict)
+    tyk_signals: list[str] = field(default_factory=list)
+    version: str | None = None
+    version_hint: str = ""
+
+    def add_fragment(self, text: str, kind: str) -> None:
+        """Keep a cleaned fragment once (the strongest kind wins)."""
+        cleaned = _clean(text)
+        if len(cleaned) < 3 or not re.search(r"[A-Za-z]{2}", cleaned):
+            return
+        for i, old in enumerate(self.fragments):
+            if old.text == cleaned:
+                if WEIGHTS[kind] > old.weight:
+                    self.fragments[i] = Fragment(cleaned, kind)
+                return
+        self.fragments.append(Fragment(cleaned, kind))
+
+    def add_code(self, code: int, strength: str) -> None:
+        """Record a status code clue (the strongest sighting wins)."""
+        if 400 <= code <= 599:
+            self.codes[code] = max(self.codes.get(code, 0.0), CODE_STRENGTH[strength])
+
+
+def _clean(text: str) -> str:
+    text = fold_quotes(text).replace("\\n", " ").replace('\\"', '"').strip()
+    text = re.sub(r"\s+", " ", text)
+    return text[:MAX_FRAGMENT_CHARS]
+
+
+_STATUS_LINE_RE = re.compile(r"(?im)^\s*[<]?\s*HTTP/[\d.]+\s+([45]\d\d)\b")
+_CODE_FIELD_RE = re.compile(
+    r"(?i)(?:\bstatus(?:[ _]?code)?|\bcode|\bstatus_code|\bresponse_code|\bhttp_status)"
+    r"[\"']?\s*[:=]\s*[\"']?([45]\d\d)\b"
+)
+_ARROW_CODE_RE = re.compile(r"(?:->|=>|→|returned|returns|got|gets|with|a)\s+([45]\d\d)\b", re.I)
+_NUMBER_RE = re.compile(r"(?<![\w./:#-])([45]\d\d)(?![\w./:-])")
+_REASON_RE = re.compile(r"(?i)\b(" + "|".join(map(re.escape, REASON_PHRASES)) + r")\b")
+_JSON_FIELD_RE = re.compile(
+    r"(?i)[\"'](error|message|msg|error_description|detail|reason)[\"']\s*:\s*\"((?:[^\"\\]|\\.)*)\""
+)
+_LOGRUS_FIELD_RE = re.compile(
+    r"(?:(?<=\s)|^)(msg|message|error|err)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)", re.M
+)
+_XML_RE = re.compile(
+    r"(?is)<(error|message|msg|description|title|h1)>\s*([^<]{3,300}?)\s*</\1>"
+)
+_QUOTED_RE = re.compile(r"[\"`']([^\"`'\n]{6,200})[\"`']")
+_CURL_NOISE_RE = re.compile(
+    r"^\s*(?:[*>]|<\s*[\w-]+:|<\s*$|\$\s*curl\b|\{|\}|\[|\]|%\s+Total|\d+\s+\d+)"
+)
+_K8S_PREFIX_RE = re.compile(
+    r"^(?:\[pod/[^\]]+\]\s*|[\w.-]+-[a-z0-9]{5,10}(?:-[a-z0-9]{4,6})?\s+[\w.-]+\s+"
+    r"|\d{4}-\d\d-\d\dT[\d:.]+Z?\s+(?:stdout|stderr)\s+\w\s+"
+    r"|\d{4}-\d\d-\d\d[ T][\d:.]+\s+)"
+)
+_TYK_SIGNAL_RES: dict[str, re.Pattern[str]] = {
+    "x-generator: tyk.io": re.compile(r"(?i)x-generator:\s*tyk\.io"),
+    "tyk middleware field": re.compile(
+        r"\bmw=|\"mw\"\s*:|\bprefix=(?:proxy|api|main|access-log)\b|\"prefix\"\s*:\s*\"access-log"
+    ),
+    "tyk api fields": re.compile(r"\bapi_id[=\"]|\"api_id\"\s*:"),
+    "control API body": re.compile(r"\"status\"\s*:\s*\"error\"\s*,\s*\"message\""),
+    "tyk path": re.compile(r"(?i)/tyk/|x-tyk-"),
+    "mentions tyk": re.compile(r"(?i)\btyk\b"),
+}
+_VERSION_RE = re.compile(
+    r"(?i)(?:tyk[ -]?gateway[:\s/v-]*|tyk[:\s]+v|gateway[:\s]+v|tyk-gateway:v)(\d+\.\d+(?:\.\d+)?)"
+)
+_LEGACY_TIME_RE = re.compile(r"\btime=\"[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d\"")
+_RFC3339_TIME_RE = re.compile(r"\btime=\"?\d{4}-\d\d-\d\dT")
+
+
+def extract(text: str) -> Clues:
+    """Read every clue the paste holds."""
+    clues = Clues()
+    folded = fold_quotes(text)
+    lines = [_K8S_PREFIX_RE.sub("", line) for line in folded.splitlines()]
+    _codes(folded, clues)
+    _structured_fragments(folded, lines, clues)
+    _line_fragments(lines, clues)
+    if len(folded) <= MAX_FRAGMENT_CHARS and "\n" not in folded.strip():
+        clues.add_fragment(folded, "text")
+    for name, pattern in _TYK_SIGNAL_RES.items():
+        if pattern.search(folded):
+            clues.tyk_signals.append(name)
+    _version(folded, clues)
+    del clues.fragments[MAX_FRAGMENTS:]
+    return clues
+
+
+def _codes(text: str, clues: Clues) -> None:
+    for m in _STATUS_LINE_RE.finditer(text):
+        clues.add_code(int(m.group(1)), "status-line")
+    for m in _CODE_FIELD_RE.finditer(text):
+        clues.add_code(int(m.group(1)), "field")
+    for m in _ARROW_CODE_RE.finditer(text):
+        clues.add_code(int(m.group(1)), "field")
+    for m in _REASON_RE.finditer(text):
+        clues.add_code(REASON_PHRASES[m.group(1).lower()], "phrase")
+    for m in _NUMBER_RE.finditer(text):
+        clues.add_code(int(m.group(1)), "number")
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        try:
+            decoded = json.loads(value)
+            return decoded if isinstance(decoded, str) else value[1:-1]
+        except ValueError:
+            return value[1:-1]
+    return value
+
+
+def _structured_fragments(text: str, lines: list[str], clues: Clues) -> None:
+    for m in _JSON_FIELD_RE.finditer(text):
+        key, value = m.group(1).lower(), _unquote(f'"{m.group(2)}"')
+        if key in ("msg", "message") and _is_log_object(text, m.start()):
+            clues.add_fragment(value, "log-msg")
+        else:
+            clues.add_fragment(value, "error-field")
+        if ":" in value:  # `http: proxy error: dial tcp ...: no such host` → its last cause too
+            clues.add_fragment(value.rsplit(":", 1)[-1], "line")
+    for line in lines:
+        for m in _LOGRUS_FIELD_RE.finditer(line):
+            key, value = m.group(1), _unquote(m.group(2))
+            if key in ("error", "err"):
+                clues.add_fragment(value, "log-error")
+            elif value.lower() not in ("finished", ""):
+                clues.add_fragment(value, "log-msg")
+            if ":" in value:
+                clues.add_fragment(value.rsplit(":", 1)[-1], "line")
+    for m in _XML_RE.finditer(text):
+        clues.add_fragment(m.group(2), "xml")
+    for m in _QUOTED_RE.finditer(text):
+        clues.add_fragment(m.group(1), "quoted")
+
+
+def _is_log_object(text: str, pos: int) -> bool:
+    start = text.rfind("{", 0, pos)
+    window = text[start : pos + 400] if start >= 0 else ""
+    return '"level"' in window or '"time"' in window or '"mw"' in window
+
+
+def _line_fragments(lines: list[str], clues: Clues) -> None:
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or _CURL_NOISE_RE.match(stripped):
+            continue
+        if stripped.startswith("<"):
+            stripped = stripped.lstrip("< ").strip()
+        for piece in re.split(r"(?<=[.!?])\s+(?=[A-Z])| -- | - (?=[a-z])|;\s", stripped):
+            clues.add_fragment(piece, "line")
+
+
+def _version(text: str, clues: Clues) -> None:
+    m = _VERSION_RE.search(text)
+    if m:
+        clues.version, clues.version_hint = m.group(1), f"version string {m.group(0)!r}"
+    elif re.search(r"\blevel=\w+ message=", text) or _RFC3339_TIME_RE.search(text) and (
+        " message=" in text
+    ):
+        clues.version, clues.version_hint = "5.14", "log lines use message= (Tyk 5.14 or newer)"
+    elif re.search(r"\blevel=\w+ msg=", text) and _LEGACY_TIME_RE.search(text):
+        clues.version, clues.version_hint = "5.13", "legacy log format with msg= (before 5.14)"

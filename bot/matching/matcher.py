@@ -1,0 +1,280 @@
+"""Score catalog entries against a paste's clues and rank them.
+
+The Matcher is built once per catalog snapshot (an inverted index of word keys over every
+message and alias) and then answers pastes without I/O. For each fragment it takes the texts
+that share the most informative word keys with it, scores them with rapidfuzz, and combines
+the best fragment score with code agreement and the entry's helpfulness prior.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from rapidfuzz import fuzz
+
+from bot.matching.extract import REASON_PHRASES, Clues, Fragment, extract
+from bot.matching.normalize import normalize, tokens
+
+CONFIDENT_SCORE = 0.84
+CANDIDATES_PER_FRAGMENT = 12
+CODE_ONLY_SCORE = 0.35
+_PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*")
+_STOP = frozenset(
+    "a an the to of in on for is be has have been with this that and or not no by from at it "
+    "its as are was please".split()
+)
+
+
+class CatalogEntry(Protocol):
+    """What the matcher needs of an entry (bot.catalog.Entry has it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def code(self) -> int: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked candidate: the entry, a score in [0, 1] and why it matched."""
+
+    entry_id: str
+    code: int
+    message: str
+    score: float
+    reason: str
+    fragment: str = ""
+    matched_text: str = ""
+
+
+@dataclass
+class Result:
+    """The matcher's verdict on one paste."""
+
+    matches: list[Match]
+    confident: bool
+    clues: Clues
+    code_only: bool = False
+    distinct_errors: list[Match] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Text:
+    entry: int
+    raw: str
+    norm: str
+    is_alias: bool
+    pattern: re.Pattern[str] | None
+
+
+def _keys(word: str) -> tuple[str, ...]:
+    """Index keys of a word: the word, and its 4-char head and tail (tolerates typos)."""
+    if len(word) <= 4:
+        return (word,)
+    return (word, "^" + word[:4], word[-4:] + "$")
+
+
+def _template(raw: str) -> re.Pattern[str] | None:
+    if not _PLACEHOLDER_RE.search(raw):
+        return None
+    parts = _PLACEHOLDER_RE.split(raw)
+    normalized = [normalize(p) for p in parts]
+    body = r"\s+\S+\s+".join(re.escape(p) for p in normalized if p)
+    return re.compile(body.replace(r"\ ", r"\s+"))
+
+
+class Matcher:
+    """A matcher over one catalog snapshot."""
+
+    def __init__(
+        self,
+        entries: Iterable[CatalogEntry],
+        priors: Mapping[str, tuple[int, int]] | None = None,
+    ) -> None:
+        self.entries: list[CatalogEntry] = [e for e in entries if e.status == "active"]
+        self.texts: list[_Text] = []
+        self.by_code: dict[int, list[int]] = defaultdict(list)
+        self.priors = self._prior_factors(priors or {})
+        seen: set[tuple[int, str]] = set()
+        for i, entry in enumerate(self.entries):
+            self.by_code[entry.code].append(i)
+            for raw, is_alias in [(entry.message, False)] + [(a, True) for a in entry.aliases]:
+                norm = normalize(_PLACEHOLDER_RE.sub(" ", raw))
+                if not norm or (i, norm) in seen:
+                    continue
+                seen.add((i, norm))
+                self.texts.append(_Text(i, raw, norm, is_alias, _template(raw)))
+        self.index: dict[str, list[int]] = defaultdict(list)
+        for t, text in enumerate(self.texts):
+            for key in {k for w in tokens(text.norm) for k in _keys(w)}:
+                self.index[key].append(t)
+        n = max(len(self.texts), 1)
+        self.idf = {
+            k: math.log(1 + n / len(v)) * (0.5 if k.startswith("^") or k.endswith("$") else 1.0)
+            for k, v in self.index.items()
+        }
+        self.templates = [t for t, text in enumerate(self.texts) if text.pattern is not None]
+
+    @staticmethod
+    def _prior_factors(priors: Mapping[str, tuple[int, int]]) -> dict[str, float]:
+        """Votes nudge an entry by at most ±4%: (helped - not) / (helped + not + 5)."""
+        return {
+            eid: 1.0 + 0.04 * (up - down) / (up + down + 5) for eid, (up, down) in priors.items()
+        }
+
+    def match(self, text: str, limit: int = 5) -> Result:
+        """Rank entries for a paste."""
+        clues = extract(text)
+        return self.match_clues(clues, limit)
+
+    def match_clues(self, clues: Clues, limit: int = 5) -> Result:
+        """Rank entries for already extracted clues."""
+        best: dict[int, tuple[float, str, str, str]] = {}
+        per_fragment: list[tuple[int, float]] = []
+        for fragment in clues.fragments:
+            fnorm = normalize(fragment.text)
+            if len(fnorm) < 3:
+                continue
+            top_for_fragment: tuple[int, float] = (-1, 0.0)
+            for t in self._candidates(fnorm):
+                text = self.texts[t]
+                sim = self._similarity(fnorm, text)
+                if text.is_alias:
+                    sim *= 0.99
+                score = sim * fragment.weight
+                if score > top_for_fragment[1]:
+                    top_for_fragment = (text.entry, score)
+                old = best.get(text.entry)
+                if old is None or score > old[0]:
+                    best[text.entry] = (score, fragment.kind, fragment.text, text.raw)
+            if top_for_fragment[0] >= 0:
+                per_fragment.append(top_for_fragment)
+        raw: dict[str, float] = {}
+        matches = [self._finish(i, *v, clues, raw) for i, v in best.items()]
+        matches = [m for m in matches if m.score >= 0.45]
+        matches.sort(key=lambda m: (-raw[m.entry_id], m.code, m.entry_id))
+        code_only = False
+        if (not matches or matches[0].score < 0.6) and clues.codes:
+            matches = self._code_matches(clues, matches)
+            code_only = True
+        confident = bool(matches) and not code_only and matches[0].score >= CONFIDENT_SCORE
+        distinct = self._distinct_errors(per_fragment)
+        return Result(matches[:limit], confident, clues, code_only, distinct)
+
+    def _candidates(self, fnorm: str) -> list[int]:
+        weights: dict[int, float] = defaultdict(float)
+        for key in {k for w in tokens(fnorm) if w not in _STOP for k in _keys(w)}:
+            postings = self.index.get(key)
+            if postings and len(postings) <= max(40, len(self.texts) // 5):
+                idf = self.idf[key]
+                for t in postings:
+                    weights[t] += idf
+        ranked = sorted(weights, key=weights.__getitem__, reverse=True)[:CANDIDATES_PER_FRAGMENT]
+        for t in self.templates:
+            if t not in weights and self.texts[t].pattern.search(fnorm):  # type: ignore[union-attr]
+                ranked.append(t)
+        return ranked
+
+    @staticmethod
+    def _similarity(fnorm: str, text: _Text) -> float:
+        if text.pattern is not None and text.pattern.search(fnorm):
+            return 1.0 if len(fnorm) < 1.5 * len(text.norm) + 20 else 0.95
+        tnorm = text.norm
+        whole = fuzz.ratio(fnorm, tnorm) / 100
+        if len(tnorm) <= len(fnorm):
+            part = fuzz.partial_ratio(tnorm, fnorm) / 100
+            coverage = len(tnorm) / len(fnorm)
+            specificity = min(1.0, len(tokens(tnorm)) / 4)
+            contained = part * (0.84 + 0.1 * coverage + 0.06 * specificity)
+        else:
+            part = fuzz.partial_ratio(fnorm, tnorm) / 100
+            coverage = len(fnorm) / len(tnorm)
+            contained = part * (0.55 + 0.4 * coverage) if coverage >= 0.5 else 0.0
+        return max(whole, contained)
+
+    def _finish(
+        self,
+        i: int,
+        score: float,
+        kind: str,
+        fragment: str,
+        matched: str,
+        clues: Clues,
+        raw: dict[str, float],
+    ) -> Match:
+        entry = self.entries[i]
+        reasons = [f"{kind} {fragment[:80]!r} ~ {matched!r}"]
+        strength = clues.codes.get(entry.code)
+        if strength:
+            score += 0.04 * strength
+            reasons.append(f"status {entry.code} in the paste")
+        score *= self.priors.get(entry.id, 1.0)
+        raw[entry.id] = score
+        return Match(
+            entry_id=entry.id,
+            code=entry.code,
+            message=entry.message,
+            score=round(min(score, 1.0), 4),
+            reason="; ".join(reasons),
+            fragment=fragment,
+            matched_text=matched,
+        )
+
+    def _code_matches(self, clues: Clues, fuzzy: list[Match]) -> list[Match]:
+        out: list[Match] = []
+        seen = {m.entry_id for m in fuzzy}
+        for code, strength in sorted(clues.codes.items(), key=lambda kv: -kv[1]):
+            for i in self.by_code.get(code, []):
+                entry = self.entries[i]
+                if entry.id in seen:
+                    continue
+                seen.add(entry.id)
+                score = CODE_ONLY_SCORE * strength * self.priors.get(entry.id, 1.0)
+                out.append(
+                    Match(entry.id, entry.code, entry.message, round(score, 4),
+                          f"status {code} only; no message matched")
+                )
+        merged = fuzzy + out
+        merged.sort(key=lambda m: (-m.score, m.code, m.entry_id))
+        return merged
+
+    def _distinct_errors(self, per_fragment: Sequence[tuple[int, float]]) -> list[Match]:
+        """Entries that different fragments match strongly: a paste holding two errors."""
+        strongest: dict[int, float] = {}
+        for i, score in per_fragment:
+            if score >= CONFIDENT_SCORE:
+                strongest[i] = max(score, strongest.get(i, 0.0))
+        messages: dict[str, int] = {}
+        for i in sorted(strongest, key=lambda i: -strongest[i]):
+            messages.setdefault(normalize(self.entries[i].message), i)
+        return [
+            Match(self.entries[i].id, self.entries[i].code, self.entries[i].message,
+                  round(strongest[i], 4), "strong match in its own fragment")
+            for i in messages.values()
+        ]
+
+    def entries_for_code(self, code: int) -> list[CatalogEntry]:
+        """Active entries with this status code."""
+        return [self.entries[i] for i in self.by_code.get(code, [])]
+
+
+def code_from_word(word: str) -> int | None:
+    """`429` → 429, `forbidden` → 403, `Too Many Requests` → 429; else None."""
+    word = word.strip().lower()
+    if re.fullmatch(r"[45]\d\d", word):
+        return int(word)
+    return REASON_PHRASES.get(word)
+
+
+__all__ = ["CONFIDENT_SCORE", "Fragment", "Match", "Matcher", "Result", "code_from_word"]

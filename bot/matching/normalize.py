@@ -1,0 +1,65 @@
+"""Text normalisation shared by the catalog index and pastes: case, quotes, spelling, punctuation."""
+
+from __future__ import annotations
+
+import re
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
+
+# British spellings the docs use and their American twins in gateway source and pastes.
+_SPELLING = {
+    "authorised": "authorized",
+    "unauthorised": "unauthorized",
+    "authorisation": "authorization",
+    "authorise": "authorize",
+    "organisation": "organization",
+    "organisations": "organizations",
+    "organisation's": "organization's",
+    "customised": "customized",
+    "behaviour": "behavior",
+    "recognised": "recognized",
+    "initialised": "initialized",
+    "serialised": "serialized",
+    "marshalling": "marshaling",
+    "unmarshalling": "unmarshaling",
+    "cancelled": "canceled",
+}
+_SPELLING_RE = re.compile(r"\b(" + "|".join(map(re.escape, _SPELLING)) + r")\b")
+_APOSTROPHE_RE = re.compile(r"(?<=\w)'(?=\w)")
+_NON_WORD_RE = re.compile(r"[^a-z0-9$]+")
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
+
+
+def fold_quotes(text: str) -> str:
+    """Curly quotes, dashes and non-breaking spaces to their ASCII forms."""
+    return text.translate(_QUOTES)
+
+
+def normalize(text: str) -> str:
+    """Lower-case words separated by single spaces: `Couldn’t decode OAS object` → `couldnt
+    decode oas object`, `Key not authorised.` → `key not authorized`."""
+    low = fold_quotes(text).lower()
+    low = _APOSTROPHE_RE.sub("", low)
+    low = _SPELLING_RE.sub(lambda m: _SPELLING[m.group(1)], low)
+    return _NON_WORD_RE.sub(" ", low).strip()
+
+
+def tokens(normalized: str) -> list[str]:
+    """The word tokens of an already normalised text."""
+    return _TOKEN_RE.findall(normalized)

@@ -1,0 +1,181 @@
+"""SQLAlchemy 2.x typed tables: the catalog, its history, queries, votes and Slack bookkeeping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, the one clock every table uses."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every tykbot table."""
+
+
+class EntryRow(Base):
+    """A catalog entry. `version` is bumped on every change (optimistic locking)."""
+
+    __tablename__ = "entries"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    code: Mapped[int] = mapped_column(Integer, index=True)
+    message: Mapped[str] = mapped_column(Text)
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    cause: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    versions: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    docs_url: Mapped[str] = mapped_column(String(500), default="")
+    origin: Mapped[str] = mapped_column(String(20), default="docs")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(80), default="knowledge")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when someone edits the entry in the store; `catalog sync` then leaves it alone.
+    edited_in_store: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Fingerprint of the knowledge-file version last synced into this row.
+    knowledge_hash: Mapped[str] = mapped_column(String(64), default="")
+
+    aliases: Mapped[list[AliasRow]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="AliasRow.position"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class AliasRow(Base):
+    """Another spelling of an entry's message: gateway wording, log line, learned phrase."""
+
+    __tablename__ = "aliases"
+    __table_args__ = (UniqueConstraint("entry_id", "text", name="uq_alias_entry_text"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    origin: Mapped[str] = mapped_column(String(20), default="knowledge")
+
+    entry: Mapped[EntryRow] = relationship(back_populates="aliases")
+
+
+class EntryRevision(Base):
+    """A snapshot of an entry after each change, for history and revert."""
+
+    __tablename__ = "entry_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class CatalogState(Base):
+    """One row whose version is bumped on every catalog change, so replicas notice edits."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Fingerprint of the knowledge/ files last merged in: a new release syncs itself on start.
+    knowledge_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+
+
+class QueryLog(Base):
+    """One explained paste, redacted, with what it matched."""
+
+    __tablename__ = "queries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    source: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    channel_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    had_secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    top_entry_id: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
+    top_score: Mapped[float] = mapped_column(Float, default=0.0)
+    confident: Mapped[bool] = mapped_column(Boolean, default=False)
+    match_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Vote(Base):
+    """A person's verdict on an answer: one per person per query; a second click changes it."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("query_id", "user_id", name="uq_vote_query_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    query_id: Mapped[int] = mapped_column(ForeignKey("queries.id", ondelete="CASCADE"))
+    entry_id: Mapped[str] = mapped_column(String(120), index=True)
+    user_id: Mapped[str] = mapped_column(String(40))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    # When "didn't help", the entry the person said was right instead (if they chose one).
+    chosen_entry_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProcessedEvent(Base):
+    """A Slack event id already handled: retries and other replicas skip it."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HandledMessage(Base):
+    """A Slack message (channel, ts) already answered: the mention double event replies once."""
+
+    __tablename__ = "handled_messages"
+
+    channel_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ThreadReply(Base):
+    """An auto-reply posted in a thread for an entry: at most one per thread and entry."""
+
+    __tablename__ = "thread_replies"
+
+    channel_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    thread_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChannelSetting(Base):
+    """Per-channel switches set by admins (auto-replies on or off)."""
+
+    __tablename__ = "channel_settings"
+
+    channel_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    autoreply: Mapped[bool] = mapped_column(Boolean)
+    updated_by: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

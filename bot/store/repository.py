@@ -1,0 +1,377 @@
+"""The queries the service needs. Every function takes a Session and leaves commit to the caller
+unless its name says it claims something (those commit or roll back on their own)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from bot.catalog import Entry
+from bot.store.models import (
+    AliasRow,
+    CatalogState,
+    ChannelSetting,
+    EntryRevision,
+    EntryRow,
+    HandledMessage,
+    ProcessedEvent,
+    QueryLog,
+    ThreadReply,
+    Vote,
+    utcnow,
+)
+
+KNOWLEDGE_USER = "knowledge"
+
+
+class StaleEntryError(RuntimeError):
+    """Someone else changed the entry since it was read (optimistic locking)."""
+
+
+class UnknownEntryError(KeyError):
+    """No entry has that id."""
+
+
+@dataclass
+class SyncReport:
+    """What a merge of the knowledge files into the store did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    only_in_store: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def knowledge_hash(entry: Entry) -> str:
+    """A fingerprint of an entry's knowledge-file content."""
+    blob = json.dumps(entry.to_dict(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def row_to_entry(row: EntryRow) -> Entry:
+    """The catalog Entry a row holds."""
+    return Entry.from_dict(
+        {
+            "id": row.id,
+            "code": row.code,
+            "message": row.message,
+            "guidance": row.guidance,
+            "cause": row.cause,
+            "action": row.action,
+            "note": row.note,
+            "aliases": [a.text for a in row.aliases],
+            "tags": list(row.tags or []),
+            "versions": list(row.versions or []),
+            "docs_url": row.docs_url,
+            "origin": row.origin,
+            "status": row.status,
+        }
+    )
+
+
+def _fill_row(row: EntryRow, entry: Entry, alias_origin: str) -> None:
+    row.code = entry.code
+    row.message = entry.message
+    row.guidance = entry.guidance
+    row.cause = entry.cause
+    row.action = entry.action
+    row.note = entry.note
+    row.tags = list(entry.tags)
+    row.versions = [{"applies": v.applies, "note": v.note} for v in entry.versions]
+    row.docs_url = entry.docs_url
+    row.origin = entry.origin
+    row.status = entry.status
+    kept = {a.text: a for a in row.aliases if a.origin == "learned"}
+    row.aliases = [
+        kept.pop(text, None) or AliasRow(text=text, origin=alias_origin)
+        for text in dict.fromkeys(entry.aliases)
+    ] + list(kept.values())
+    for position, alias in enumerate(row.aliases):
+        alias.position = position
+
+
+def bump_catalog_version(session: Session) -> None:
+    """Mark the catalog changed so every replica rebuilds its matcher."""
+    state = session.get(CatalogState, 1)
+    if state is None:
+        session.add(CatalogState(id=1, version=1, updated_at=utcnow()))
+    else:
+        state.version += 1
+        state.updated_at = utcnow()
+
+
+def catalog_version(session: Session) -> int:
+    """The catalog's change counter (0 before anything was loaded)."""
+    return session.scalar(select(CatalogState.version).where(CatalogState.id == 1)) or 0
+
+
+def count_entries(session: Session) -> int:
+    """How many entries the store holds."""
+    return session.scalar(select(func.count()).select_from(EntryRow)) or 0
+
+
+def load_entries(session: Session, include_retired: bool = True) -> list[Entry]:
+    """Every entry, in code then id order."""
+    query = select(EntryRow).options(selectinload(EntryRow.aliases))
+    if not include_retired:
+        query = query.where(EntryRow.status == "active")
+    rows = session.scalars(query.order_by(EntryRow.code, EntryRow.id)).all()
+    return [row_to_entry(r) for r in rows]
+
+
+def get_entry_row(session: Session, entry_id: str) -> EntryRow:
+    """The row of one entry, or UnknownEntryError."""
+    row = session.get(EntryRow, entry_id, options=[selectinload(EntryRow.aliases)])
+    if row is None:
+        raise UnknownEntryError(entry_id)
+    return row
+
+
+def _snapshot(session: Session, row: EntryRow, by: str, reason: str) -> None:
+    session.flush()
+    session.add(
+        EntryRevision(
+            entry_id=row.id,
+            version=row.version,
+            data=row_to_entry(row).to_dict(),
+            changed_by=by,
+            changed_at=utcnow(),
+            reason=reason,
+        )
+    )
+
+
+def sync_knowledge(session: Session, entries: list[Entry]) -> SyncReport:
+    """Merge knowledge entries into the store without overwriting entries edited in the store."""
+    report = SyncReport()
+    rows = {
+        r.id: r for r in session.scalars(select(EntryRow).options(selectinload(EntryRow.aliases)))
+    }
+    for entry in entries:
+        digest = knowledge_hash(entry)
+        row = rows.pop(entry.id, None)
+        if row is None:
+            row = EntryRow(id=entry.id, updated_by=KNOWLEDGE_USER, updated_at=utcnow(),
+                           edited_in_store=False, knowledge_hash=digest)
+            _fill_row(row, entry, "knowledge")
+            session.add(row)
+            _snapshot(session, row, KNOWLEDGE_USER, "loaded from knowledge/")
+            report.added.append(entry.id)
+        elif row.knowledge_hash == digest:
+            report.unchanged += 1
+        elif row.edited_in_store:
+            report.conflicts.append(entry.id)
+        else:
+            _fill_row(row, entry, "knowledge")
+            row.knowledge_hash = digest
+            row.updated_by = KNOWLEDGE_USER
+            row.updated_at = utcnow()
+            _snapshot(session, row, KNOWLEDGE_USER, "synced from knowledge/")
+            report.updated.append(entry.id)
+    report.only_in_store = sorted(rows)
+    if report.added or report.updated:
+        bump_catalog_version(session)
+    return report
+
+
+def save_entry(
+    session: Session, entry: Entry, by: str, expected_version: int | None, reason: str = ""
+) -> int:
+    """Store an edited (or new) entry as `by`, returning its new version.
+
+    `expected_version` is the version the editor saw; a different stored version raises
+    StaleEntryError so two admins never overwrite each other silently.
+    """
+    row = session.get(EntryRow, entry.id, options=[selectinload(EntryRow.aliases)])
+    if row is None:
+        row = EntryRow(id=entry.id, knowledge_hash="")
+        session.add(row)
+    elif expected_version is not None and row.version != expected_version:
+        raise StaleEntryError(
+            f"{entry.id} changed (now version {row.version}, you edited {expected_version})"
+        )
+    _fill_row(row, entry, "admin")
+    row.updated_by = by
+    row.updated_at = utcnow()
+    row.edited_in_store = True
+    _snapshot(session, row, by, reason or "edited")
+    bump_catalog_version(session)
+    return row.version
+
+
+def history(session: Session, entry_id: str) -> list[EntryRevision]:
+    """An entry's revisions, newest first."""
+    query = (
+        select(EntryRevision)
+        .where(EntryRevision.entry_id == entry_id)
+        .order_by(EntryRevision.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def add_learned_alias(session: Session, entry_id: str, text: str) -> bool:
+    """Teach an entry a phrase people used for it; False when it already knows it."""
+    row = get_entry_row(session, entry_id)
+    if any(a.text == text for a in row.aliases):
+        return False
+    row.aliases.append(AliasRow(text=text, origin="learned", position=len(row.aliases)))
+    bump_catalog_version(session)
+    return True
+
+
+def log_query(session: Session, **values: Any) -> int:
+    """Record one explained paste; returns its id."""
+    row = QueryLog(created_at=utcnow(), **values)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def get_query(session: Session, query_id: int) -> QueryLog | None:
+    """One logged query."""
+    return session.get(QueryLog, query_id)
+
+
+def record_vote(
+    session: Session,
+    query_id: int,
+    entry_id: str,
+    user_id: str,
+    helpful: bool,
+    chosen_entry_id: str | None = None,
+) -> str:
+    """Store a vote: 'new', 'changed' (a second click changes it) or 'same'."""
+    for attempt in range(2):
+        vote = session.scalar(
+            select(Vote).where(Vote.query_id == query_id, Vote.user_id == user_id)
+        )
+        if vote is None:
+            try:
+                with session.begin_nested():
+                    session.add(Vote(query_id=query_id, entry_id=entry_id, user_id=user_id,
+                                     helpful=helpful, chosen_entry_id=chosen_entry_id,
+                                     created_at=utcnow(), updated_at=utcnow()))
+                return "new"
+            except IntegrityError:
+                if attempt:
+                    raise
+                continue  # another replica stored this person's vote a moment ago
+        same = (vote.entry_id, vote.helpful, vote.chosen_entry_id) == (
+            entry_id, helpful, chosen_entry_id)
+        if same:
+            return "same"
+        vote.entry_id, vote.helpful, vote.chosen_entry_id = entry_id, helpful, chosen_entry_id
+        vote.updated_at = utcnow()
+        return "changed"
+    raise AssertionError("unreachable")
+
+
+def helpfulness(session: Session) -> dict[str, tuple[int, int]]:
+    """Per entry: (helped, didn't help) votes, counting a chosen correction as a 'helped'."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for entry_id, helpful, n in session.execute(
+        select(Vote.entry_id, Vote.helpful, func.count()).group_by(Vote.entry_id, Vote.helpful)
+    ):
+        counts[entry_id][0 if helpful else 1] += n
+    for chosen, n in session.execute(
+        select(Vote.chosen_entry_id, func.count())
+        .where(Vote.chosen_entry_id.is_not(None))
+        .group_by(Vote.chosen_entry_id)
+    ):
+        counts[chosen][0] += n
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def _claim(session: Session, row: Any) -> bool:
+    try:
+        with session.begin_nested():
+            session.add(row)
+        session.commit()
+        return True
+    except IntegrityError:
+        session.rollback()
+        return False
+
+
+def claim_event(session: Session, event_id: str) -> bool:
+    """True the first time an event id is seen, across retries and replicas."""
+    return _claim(session, ProcessedEvent(event_id=event_id, created_at=utcnow()))
+
+
+def claim_message(session: Session, channel_id: str, ts: str) -> bool:
+    """True the first time a message (channel, ts) is answered."""
+    return _claim(session, HandledMessage(channel_id=channel_id, ts=ts, created_at=utcnow()))
+
+
+def claim_thread_reply(session: Session, channel_id: str, thread_ts: str, entry_id: str) -> bool:
+    """True the first time a thread gets an auto-reply about this entry."""
+    return _claim(
+        session,
+        ThreadReply(channel_id=channel_id, thread_ts=thread_ts, entry_id=entry_id,
+                    created_at=utcnow()),
+    )
+
+
+def channel_autoreply(session: Session, channel_id: str) -> bool | None:
+    """The channel's auto-reply switch, or None when nobody set it."""
+    return session.scalar(
+        select(ChannelSetting.autoreply).where(ChannelSetting.channel_id == channel_id)
+    )
+
+
+def set_channel_autoreply(session: Session, channel_id: str, on: bool, by: str) -> None:
+    """Turn auto-replies on or off in one channel."""
+    setting = session.get(ChannelSetting, channel_id)
+    if setting is None:
+        session.add(ChannelSetting(channel_id=channel_id, autoreply=on, updated_by=by,
+                                   updated_at=utcnow()))
+    else:
+        setting.autoreply, setting.updated_by, setting.updated_at = on, by, utcnow()
+
+
+def prune_bookkeeping(session: Session, older_than: datetime) -> int:
+    """Forget processed events older than a cut-off (Slack stops retrying after minutes)."""
+    result = session.execute(
+        ProcessedEvent.__table__.delete().where(ProcessedEvent.created_at < older_than)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def query_stats(session: Session, since: datetime | None = None) -> dict[str, Any]:
+    """Counts for `tykbot stats`: queries, confident share, votes, top entries."""
+    q = select(QueryLog)
+    if since is not None:
+        q = q.where(QueryLog.created_at >= since)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    confident = session.scalar(
+        select(func.count()).select_from(q.where(QueryLog.confident.is_(True)).subquery())
+    ) or 0
+    top = session.execute(
+        select(QueryLog.top_entry_id, func.count())
+        .where(QueryLog.top_entry_id.is_not(None))
+        .group_by(QueryLog.top_entry_id)
+        .order_by(func.count().desc())
+        .limit(10)
+    ).all()
+    helped = helpfulness(session)
+    return {
+        "queries": total,
+        "confident": confident,
+        "votes_helped": sum(v[0] for v in helped.values()),
+        "votes_not_helped": sum(v[1] for v in helped.values()),
+        "top_entries": [{"id": eid, "count": n} for eid, n in top],
+    }
+
+
+def touch_catalog_version(session: Session) -> None:
+    """Bump the catalog version without a content change (forces every replica to reload)."""
+    session.execute(update(CatalogState).values(version=CatalogState.version + 1))
