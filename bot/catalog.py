@@ -165,8 +165,13 @@ def import_docs_rows(entries: Iterable[Entry], rows: Iterable[DocsRow]) -> Impor
         old = by_key.get((row.code, row.message))
         if old is None:
             report.added.append(
-                Entry(id=entry_id(row.code, row.message), code=row.code, message=row.message,
-                      guidance=row.guidance, tags=tuple(guess_tags(row.message)))
+                Entry(
+                    id=entry_id(row.code, row.message),
+                    code=row.code,
+                    message=row.message,
+                    guidance=row.guidance,
+                    tags=tuple(guess_tags(row.message)),
+                )
             )
         elif old.guidance != row.guidance:
             new = Entry.from_dict({**old.to_dict(), "guidance": row.guidance})
@@ -183,11 +188,36 @@ _TAG_WORDS = {
     "quota": ("quota",),
     "rate-limit": ("rate limit",),
     "graphql": ("graphql", "depth limit", "schema"),
-    "upstream": ("upstream", "proxying", "hosts are down", "host lookup", "loop target",
-                 "client closed", "circuit", "temporarily unavailable"),
-    "admin-api": ("policy", "org ", "organisation", "bundle", "marshalling", "key store",
-                  "apiid", "api_id", "spec field", "request field", "batch", "cache", "file",
-                  "dashboard api", "migrated", "oas", "instruction", "health check"),
+    "upstream": (
+        "upstream",
+        "proxying",
+        "hosts are down",
+        "host lookup",
+        "loop target",
+        "client closed",
+        "circuit",
+        "temporarily unavailable",
+    ),
+    "admin-api": (
+        "policy",
+        "org ",
+        "organisation",
+        "bundle",
+        "marshalling",
+        "key store",
+        "apiid",
+        "api_id",
+        "spec field",
+        "request field",
+        "batch",
+        "cache",
+        "file",
+        "dashboard api",
+        "migrated",
+        "oas",
+        "instruction",
+        "health check",
+    ),
     "auth": ("key", "authori", "header", "password", "signature", "token", "access"),
     "versioning": ("version",),
 }

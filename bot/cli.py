@@ -30,8 +30,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-catalog_app = typer.Typer(help="The error catalog: list, show, import, export, sync.",
-                          no_args_is_help=True)
+catalog_app = typer.Typer(
+    help="The error catalog: list, show, import, export, sync.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 
@@ -91,8 +92,9 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 def _wrap(label: str, text: str, indent: int = 4) -> str:
     pad = " " * indent
-    return textwrap.fill(text, width=100, initial_indent=f"{pad}{label}: ",
-                         subsequent_indent=pad + "  ")
+    return textwrap.fill(
+        text, width=100, initial_indent=f"{pad}{label}: ", subsequent_indent=pad + "  "
+    )
 
 
 def answer_text(answer: Answer) -> str:
@@ -116,8 +118,12 @@ def answer_text(answer: Answer) -> str:
     verdict = "confident" if answer.confident else "best guess"
     e = best.entry
     lines.append(f"{e.code} {e.message}   (score {best.score:.2f}, {verdict})")
-    for label, text in (("Cause", e.cause), ("Action", e.action),
-                        ("Docs guidance", e.guidance), ("Note", e.note)):
+    for label, text in (
+        ("Cause", e.cause),
+        ("Action", e.action),
+        ("Docs guidance", e.guidance),
+        ("Note", e.note),
+    ):
         if text:
             lines.append(_wrap(label, text))
     for note in best.version_notes:
@@ -172,7 +178,9 @@ def _ask_jsonl(service: Service, limit: int) -> int:
 
 @app.command()
 def ask(
-    text: Annotated[list[str] | None, typer.Argument(help="The paste (or read from stdin).")] = None,
+    text: Annotated[
+        list[str] | None, typer.Argument(help="The paste (or read from stdin).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     jsonl: Annotated[
         bool, typer.Option("--jsonl", help='Read {"id","text"} lines on stdin, write one per line.')
@@ -232,8 +240,9 @@ def catalog_show(entry_id: str) -> None:
         entry = repo.row_to_entry(row)
         revisions = len(repo.history(s, entry_id))
         typer.echo(dump_entries([entry]).rstrip())
-        typer.echo(f"# version {row.version}, {revisions} revision(s), "
-                   f"last changed by {row.updated_by}")
+        typer.echo(
+            f"# version {row.version}, {revisions} revision(s), last changed by {row.updated_by}"
+        )
 
 
 @catalog_app.command("export")
@@ -272,8 +281,10 @@ def catalog_import(
             repo.save_entry(s, entry, by=by, expected_version=None, reason=f"import {path.name}")
             added += entry.id not in current
             changed += entry.id in current
-    typer.echo(f"imported {path}: {added} added, {changed} changed, "
-               f"{len(entries) - added - changed} unchanged")
+    typer.echo(
+        f"imported {path}: {added} added, {changed} changed, "
+        f"{len(entries) - added - changed} unchanged"
+    )
 
 
 @catalog_app.command("import-docs")
@@ -306,11 +317,16 @@ def catalog_import_docs(
         file_report = import_docs_rows(current, rows)
         changed = {new.id: new for _old, new in file_report.changed}
         merged = [changed.get(e.id, e) for e in current] + file_report.added
-        header = "".join(line + "\n" for line in
-                         target.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+        header = "".join(
+            line + "\n"
+            for line in target.read_text(encoding="utf-8").splitlines()
+            if line.startswith("#")
+        )
         target.write_text(dump_entries(merged, header), encoding="utf-8")
-    typer.echo(f"{len(rows)} rows: {len(report.added)} added, {len(report.changed)} changed, "
-               f"{report.unchanged} unchanged")
+    typer.echo(
+        f"{len(rows)} rows: {len(report.added)} added, {len(report.changed)} changed, "
+        f"{report.unchanged} unchanged"
+    )
     for e in report.added:
         typer.echo(f"  + {e.code} {e.message}")
     for old, _new in report.changed:
@@ -325,8 +341,13 @@ def catalog_sync() -> None:
         report = service.sync_knowledge()
     except CatalogError as exc:
         fail(str(exc))
-    typer.echo(f"{len(report.added)} added, {len(report.updated)} updated, "
-               f"{report.unchanged} unchanged, {len(report.conflicts)} conflict(s)")
+    typer.echo(
+        f"{len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.retired)} retired, {report.unchanged} unchanged, "
+        f"{len(report.conflicts)} conflict(s)"
+    )
+    for entry_id in report.retired:
+        typer.echo(f"  retired: {entry_id} (no longer in knowledge/)")
     for entry_id in report.conflicts:
         typer.echo(f"  conflict: {entry_id} was edited in the store; knowledge/ change not applied")
     for entry_id in report.only_in_store:
@@ -346,8 +367,9 @@ def stats(
         return
     typer.echo(f"entries: {figures['entries']} (catalog version {figures['catalog_version']})")
     typer.echo(f"queries: {figures['queries']}, confident: {figures['confident']}")
-    typer.echo(f"votes: {figures['votes_helped']} helped, "
-               f"{figures['votes_not_helped']} didn't help")
+    typer.echo(
+        f"votes: {figures['votes_helped']} helped, {figures['votes_not_helped']} didn't help"
+    )
     for row in figures["top_entries"]:
         typer.echo(f"  {row['count']:5d}  {row['id']}")
 

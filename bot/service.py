@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -243,8 +243,15 @@ class Service:
             if entry.status != "active":
                 continue
             hay = " ".join(
-                [entry.message, *entry.aliases, entry.cause, entry.action, entry.guidance,
-                 *entry.tags, str(entry.code)]
+                [
+                    entry.message,
+                    *entry.aliases,
+                    entry.cause,
+                    entry.action,
+                    entry.guidance,
+                    *entry.tags,
+                    str(entry.code),
+                ]
             ).lower()
             hits = sum(w in hay for w in wanted)
             fuzzy_score = fuzzy[entry.id].score if entry.id in fuzzy else 0.0
@@ -316,3 +323,72 @@ class Service:
             return True
         except Exception:
             return False
+
+    # -- added for the Slack app (plain use cases, no Slack types) ---------------------------
+    def record(
+        self, answer: Answer, source: str, user_id: str | None, channel_id: str | None
+    ) -> Answer:
+        """Log an answer made with `explain(..., log=False)` and return it with its query id.
+
+        Lets a caller match chatter without storing it, and store only what it answers.
+        """
+        if answer.query_id is not None:
+            return answer
+        best = answer.best
+        with self.session() as s:
+            query_id = repo.log_query(
+                s,
+                source=source if source in SOURCES else "api",
+                user_id=user_id,
+                channel_id=channel_id,
+                text=answer.text[:20_000],
+                had_secret=answer.secret_found,
+                top_entry_id=best.entry.id if best else None,
+                top_score=best.score if best else 0.0,
+                confident=answer.confident,
+                match_ids=[c.entry.id for c in answer.candidates],
+            )
+        return replace(answer, query_id=query_id)
+
+    def recall(self, query_id: int, limit: int = 3) -> Answer | None:
+        """The answer of a logged query, rebuilt from its stored (redacted) text; None if gone."""
+        with self.session() as s:
+            query = repo.get_query(s, query_id)
+            if query is None:
+                return None
+            text, had_secret = query.text, query.had_secret
+        try:
+            answer = self.explain(text, limit=limit, log=False)
+        except InputError:
+            return None
+        secrets = answer.secrets or (("secret",) if had_secret else ())
+        return replace(answer, query_id=query_id, secrets=secrets)
+
+    def explain_best(
+        self,
+        texts: list[str],
+        source: str = "api",
+        user_id: str | None = None,
+        channel_id: str | None = None,
+        limit: int = 3,
+    ) -> Answer | None:
+        """Explain whichever text matches best (earlier texts win ties); log only that one.
+
+        None when every text is empty. Used when a mention could mean its own text or the
+        message it replies to.
+        """
+        best: Answer | None = None
+        for text in texts:
+            try:
+                answer = self.explain(text, source=source, limit=limit, log=False)
+            except InputError:
+                continue
+            score = answer.best.score if answer.best else -1.0
+            if best is None or score > (best.best.score if best.best else -1.0):
+                best = answer
+        return None if best is None else self.record(best, source, user_id, channel_id)
+
+    def forget_handled_events(self, older_than: timedelta = timedelta(days=1)) -> int:
+        """Drop event-id bookkeeping older than a cut-off (Slack stops retrying after minutes)."""
+        with self.session() as s:
+            return repo.prune_bookkeeping(s, datetime.now(UTC) - older_than)

@@ -45,6 +45,7 @@ WEIGHTS: dict[str, float] = {
     "quoted": 0.9,
     "line": 0.9,
     "text": 0.86,  # a whole short paste
+    "part": 0.8,  # one end of a wrapped error (`a: b: c`): never confident on its own
 }
 
 # A code clue's strength: a status line is a fact, a number in a sentence a hint.
@@ -112,9 +113,7 @@ _JSON_FIELD_RE = re.compile(
 _LOGRUS_FIELD_RE = re.compile(
     r"(?:(?<=\s)|^)(msg|message|error|err)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)", re.M
 )
-_XML_RE = re.compile(
-    r"(?is)<(error|message|msg|description|title|h1)>\s*([^<]{3,300}?)\s*</\1>"
-)
+_XML_RE = re.compile(r"(?is)<(error|message|msg|description|title|h1)>\s*([^<]{3,300}?)\s*</\1>")
 _QUOTED_RE = re.compile(r"[\"`']([^\"`'\n]{6,200})[\"`']")
 _CURL_NOISE_RE = re.compile(
     r"^\s*(?:[*>]|<\s*[\w-]+:|<\s*$|\$\s*curl\b|\{|\}|\[|\]|%\s+Total|\d+\s+\d+)"
@@ -132,7 +131,6 @@ _TYK_SIGNAL_RES: dict[str, re.Pattern[str]] = {
     "tyk api fields": re.compile(r"\bapi_id[=\"]|\"api_id\"\s*:"),
     "control API body": re.compile(r"\"status\"\s*:\s*\"error\"\s*,\s*\"message\""),
     "tyk path": re.compile(r"(?i)/tyk/|x-tyk-"),
-    "mentions tyk": re.compile(r"(?i)\btyk\b"),
 }
 _VERSION_RE = re.compile(
     r"(?i)(?:tyk[ -]?gateway[:\s/v-]*|tyk[:\s]+v|gateway[:\s]+v|tyk-gateway:v)(\d+\.\d+(?:\.\d+)?)"
@@ -189,8 +187,7 @@ def _structured_fragments(text: str, lines: list[str], clues: Clues) -> None:
             clues.add_fragment(value, "log-msg")
         else:
             clues.add_fragment(value, "error-field")
-        if ":" in value:  # `http: proxy error: dial tcp ...: no such host` → its last cause too
-            clues.add_fragment(value.rsplit(":", 1)[-1], "line")
+        _add_parts(value, clues)
     for line in lines:
         for m in _LOGRUS_FIELD_RE.finditer(line):
             key, value = m.group(1), _unquote(m.group(2))
@@ -198,12 +195,20 @@ def _structured_fragments(text: str, lines: list[str], clues: Clues) -> None:
                 clues.add_fragment(value, "log-error")
             elif value.lower() not in ("finished", ""):
                 clues.add_fragment(value, "log-msg")
-            if ":" in value:
-                clues.add_fragment(value.rsplit(":", 1)[-1], "line")
+            _add_parts(value, clues)
     for m in _XML_RE.finditer(text):
         clues.add_fragment(m.group(2), "xml")
     for m in _QUOTED_RE.finditer(text):
         clues.add_fragment(m.group(1), "quoted")
+
+
+def _add_parts(value: str, clues: Clues) -> None:
+    """`Unexpected signing method: HS256 ...` → its head; `proxy error: ...: no such host` →
+    its root cause: wrapped Go errors carry the message at either end."""
+    if ":" in value:
+        head, tail = value.split(":", 1)[0], value.rsplit(":", 1)[-1]
+        clues.add_fragment(head, "part")
+        clues.add_fragment(tail, "part")
 
 
 def _is_log_object(text: str, pos: int) -> bool:
@@ -227,8 +232,8 @@ def _version(text: str, clues: Clues) -> None:
     m = _VERSION_RE.search(text)
     if m:
         clues.version, clues.version_hint = m.group(1), f"version string {m.group(0)!r}"
-    elif re.search(r"\blevel=\w+ message=", text) or _RFC3339_TIME_RE.search(text) and (
-        " message=" in text
+    elif re.search(r"\blevel=\w+ message=", text) or (
+        _RFC3339_TIME_RE.search(text) and (" message=" in text)
     ):
         clues.version, clues.version_hint = "5.14", "log lines use message= (Tyk 5.14 or newer)"
     elif re.search(r"\blevel=\w+ msg=", text) and _LEGACY_TIME_RE.search(text):

@@ -23,10 +23,40 @@ from bot.matching.normalize import normalize, tokens
 CONFIDENT_SCORE = 0.84
 CANDIDATES_PER_FRAGMENT = 12
 CODE_ONLY_SCORE = 0.35
-_PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*")
+_PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>")
+_REASONS = frozenset(normalize(p) for p in REASON_PHRASES)
 _STOP = frozenset(
-    "a an the to of in on for is be has have been with this that and or not no by from at it "
-    "its as are was please".split()
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "is",
+        "be",
+        "has",
+        "have",
+        "been",
+        "with",
+        "this",
+        "that",
+        "and",
+        "or",
+        "not",
+        "no",
+        "by",
+        "from",
+        "at",
+        "it",
+        "its",
+        "as",
+        "are",
+        "was",
+        "please",
+    ]
 )
 
 
@@ -76,6 +106,7 @@ class _Text:
     norm: str
     is_alias: bool
     pattern: re.Pattern[str] | None
+    generic: bool  # one word or an HTTP reason phrase: other systems say it too
 
 
 def _keys(word: str) -> tuple[str, ...]:
@@ -114,7 +145,9 @@ class Matcher:
                 if not norm or (i, norm) in seen:
                     continue
                 seen.add((i, norm))
-                self.texts.append(_Text(i, raw, norm, is_alias, _template(raw)))
+                content = [w for w in tokens(norm) if w not in _STOP]
+                generic = len(content) <= 1 or norm in _REASONS
+                self.texts.append(_Text(i, raw, norm, is_alias, _template(raw), generic))
         self.index: dict[str, list[int]] = defaultdict(list)
         for t, text in enumerate(self.texts):
             for key in {k for w in tokens(text.norm) for k in _keys(w)}:
@@ -125,6 +158,13 @@ class Matcher:
             for k, v in self.index.items()
         }
         self.templates = [t for t, text in enumerate(self.texts) if text.pattern is not None]
+        mass: list[float] = [0.0] * len(self.texts)
+        for key, postings in self.index.items():
+            for t in postings:
+                mass[t] += self.idf[key]
+        # Candidates are ranked by shared key weight over sqrt(the text's own key weight),
+        # so a short text fully present in the fragment beats a long one sharing a word.
+        self.text_scale = [1 / math.sqrt(m) if m else 0.0 for m in mass]
 
     @staticmethod
     def _prior_factors(priors: Mapping[str, tuple[int, int]]) -> dict[str, float]:
@@ -152,6 +192,8 @@ class Matcher:
                 sim = self._similarity(fnorm, text)
                 if text.is_alias:
                     sim *= 0.99
+                if text.generic:
+                    sim *= self._generic_factor(fragment, clues)
                 score = sim * fragment.weight
                 if score > top_for_fragment[1]:
                     top_for_fragment = (text.entry, score)
@@ -174,17 +216,27 @@ class Matcher:
 
     def _candidates(self, fnorm: str) -> list[int]:
         weights: dict[int, float] = defaultdict(float)
-        for key in {k for w in tokens(fnorm) if w not in _STOP for k in _keys(w)}:
+        words = [w for w in tokens(fnorm) if w not in _STOP]
+        cap = max(40, len(self.texts) // 5) if len(words) > 4 else len(self.texts)
+        for key in {k for w in words for k in _keys(w)}:
             postings = self.index.get(key)
-            if postings and len(postings) <= max(40, len(self.texts) // 5):
+            if postings and len(postings) <= cap:
                 idf = self.idf[key]
                 for t in postings:
                     weights[t] += idf
-        ranked = sorted(weights, key=weights.__getitem__, reverse=True)[:CANDIDATES_PER_FRAGMENT]
+        scale = self.text_scale
+        ranked = sorted(weights, key=lambda t: weights[t] * scale[t], reverse=True)
+        del ranked[CANDIDATES_PER_FRAGMENT:]
         for t in self.templates:
             if t not in weights and self.texts[t].pattern.search(fnorm):  # type: ignore[union-attr]
                 ranked.append(t)
         return ranked
+
+    @staticmethod
+    def _generic_factor(fragment: Fragment, clues: Clues) -> float:
+        """Short, common messages count fully only in a body or log line from Tyk."""
+        factor = 1.0 if fragment.kind in ("error-field", "log-msg", "log-error") else 0.92
+        return factor if clues.tyk_signals else factor * 0.85
 
     @staticmethod
     def _similarity(fnorm: str, text: _Text) -> float:
@@ -192,11 +244,13 @@ class Matcher:
             return 1.0 if len(fnorm) < 1.5 * len(text.norm) + 20 else 0.95
         tnorm = text.norm
         whole = fuzz.ratio(fnorm, tnorm) / 100
+        if text.generic and len(tnorm) < 0.7 * len(fnorm):
+            return whole  # `not found` inside a longer message is not that message
         if len(tnorm) <= len(fnorm):
             part = fuzz.partial_ratio(tnorm, fnorm) / 100
             coverage = len(tnorm) / len(fnorm)
-            specificity = min(1.0, len(tokens(tnorm)) / 4)
-            contained = part * (0.84 + 0.1 * coverage + 0.06 * specificity)
+            specificity = min(1.0, (len(tokens(tnorm)) - 1) / 4)
+            contained = part * (0.78 + 0.1 * coverage + 0.12 * specificity)
         else:
             part = fuzz.partial_ratio(fnorm, tnorm) / 100
             coverage = len(fnorm) / len(tnorm)
@@ -242,12 +296,16 @@ class Matcher:
                 seen.add(entry.id)
                 score = CODE_ONLY_SCORE * strength * self.priors.get(entry.id, 1.0)
                 out.append(
-                    Match(entry.id, entry.code, entry.message, round(score, 4),
-                          f"status {code} only; no message matched")
+                    Match(
+                        entry.id,
+                        entry.code,
+                        entry.message,
+                        round(score, 4),
+                        f"status {code} only; no message matched",
+                    )
                 )
-        merged = fuzzy + out
-        merged.sort(key=lambda m: (-m.score, m.code, m.entry_id))
-        return merged
+        # The code is the one clear clue: weak guesses of another code are dropped.
+        return [m for m in fuzzy if m.code in clues.codes] + out
 
     def _distinct_errors(self, per_fragment: Sequence[tuple[int, float]]) -> list[Match]:
         """Entries that different fragments match strongly: a paste holding two errors."""
@@ -259,8 +317,13 @@ class Matcher:
         for i in sorted(strongest, key=lambda i: -strongest[i]):
             messages.setdefault(normalize(self.entries[i].message), i)
         return [
-            Match(self.entries[i].id, self.entries[i].code, self.entries[i].message,
-                  round(strongest[i], 4), "strong match in its own fragment")
+            Match(
+                self.entries[i].id,
+                self.entries[i].code,
+                self.entries[i].message,
+                round(strongest[i], 4),
+                "strong match in its own fragment",
+            )
             for i in messages.values()
         ]
 

@@ -1,4 +1,4 @@
-"""Text normalisation shared by the catalog index and pastes: case, quotes, spelling, punctuation."""
+"""Text normalisation shared by the catalog index and pastes: case, quotes, spelling."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def parse_version(text: str) -> tuple[int, ...]:
 
 
 def _pad(v: tuple[int, ...]) -> tuple[int, ...]:
-    return (v + (0, 0, 0))[:3]
+    return (*v, 0, 0, 0)[:3]
 
 
 def in_range(version: str, spec: str) -> bool:

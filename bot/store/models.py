@@ -67,9 +67,7 @@ class AliasRow(Base):
     __table_args__ = (UniqueConstraint("entry_id", "text", name="uq_alias_entry_text"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    entry_id: Mapped[str] = mapped_column(
-        ForeignKey("entries.id", ondelete="CASCADE"), index=True
-    )
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
     origin: Mapped[str] = mapped_column(String(20), default="knowledge")

@@ -47,6 +47,7 @@ class SyncReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
     only_in_store: list[str] = field(default_factory=list)
     unchanged: int = 0
 
@@ -90,11 +91,14 @@ def _fill_row(row: EntryRow, entry: Entry, alias_origin: str) -> None:
     row.docs_url = entry.docs_url
     row.origin = entry.origin
     row.status = entry.status
-    kept = {a.text: a for a in row.aliases if a.origin == "learned"}
-    row.aliases = [
-        kept.pop(text, None) or AliasRow(text=text, origin=alias_origin)
+    # Reuse rows by text (an insert of a text before the delete of its twin would break the
+    # unique constraint); learned aliases survive edits that do not mention them.
+    existing = {a.text: a for a in row.aliases}
+    wanted = [
+        existing.pop(text, None) or AliasRow(text=text, origin=alias_origin)
         for text in dict.fromkeys(entry.aliases)
-    ] + list(kept.values())
+    ]
+    row.aliases = wanted + [a for a in existing.values() if a.origin == "learned"]
     for position, alias in enumerate(row.aliases):
         alias.position = position
 
@@ -160,8 +164,13 @@ def sync_knowledge(session: Session, entries: list[Entry]) -> SyncReport:
         digest = knowledge_hash(entry)
         row = rows.pop(entry.id, None)
         if row is None:
-            row = EntryRow(id=entry.id, updated_by=KNOWLEDGE_USER, updated_at=utcnow(),
-                           edited_in_store=False, knowledge_hash=digest)
+            row = EntryRow(
+                id=entry.id,
+                updated_by=KNOWLEDGE_USER,
+                updated_at=utcnow(),
+                edited_in_store=False,
+                knowledge_hash=digest,
+            )
             _fill_row(row, entry, "knowledge")
             session.add(row)
             _snapshot(session, row, KNOWLEDGE_USER, "loaded from knowledge/")
@@ -177,8 +186,16 @@ def sync_knowledge(session: Session, entries: list[Entry]) -> SyncReport:
             row.updated_at = utcnow()
             _snapshot(session, row, KNOWLEDGE_USER, "synced from knowledge/")
             report.updated.append(entry.id)
-    report.only_in_store = sorted(rows)
-    if report.added or report.updated:
+    for entry_id, row in sorted(rows.items()):
+        if row.edited_in_store or row.origin == "admin":
+            report.only_in_store.append(entry_id)
+        elif row.status == "active":
+            # Gone from knowledge/ and never edited here: stop matching it, keep its history.
+            row.status, row.updated_by, row.updated_at = "retired", KNOWLEDGE_USER, utcnow()
+            row.knowledge_hash = ""
+            _snapshot(session, row, KNOWLEDGE_USER, "no longer in knowledge/")
+            report.retired.append(entry_id)
+    if report.added or report.updated or report.retired:
         bump_catalog_version(session)
     return report
 
@@ -257,16 +274,27 @@ def record_vote(
         if vote is None:
             try:
                 with session.begin_nested():
-                    session.add(Vote(query_id=query_id, entry_id=entry_id, user_id=user_id,
-                                     helpful=helpful, chosen_entry_id=chosen_entry_id,
-                                     created_at=utcnow(), updated_at=utcnow()))
+                    session.add(
+                        Vote(
+                            query_id=query_id,
+                            entry_id=entry_id,
+                            user_id=user_id,
+                            helpful=helpful,
+                            chosen_entry_id=chosen_entry_id,
+                            created_at=utcnow(),
+                            updated_at=utcnow(),
+                        )
+                    )
                 return "new"
             except IntegrityError:
                 if attempt:
                     raise
                 continue  # another replica stored this person's vote a moment ago
         same = (vote.entry_id, vote.helpful, vote.chosen_entry_id) == (
-            entry_id, helpful, chosen_entry_id)
+            entry_id,
+            helpful,
+            chosen_entry_id,
+        )
         if same:
             return "same"
         vote.entry_id, vote.helpful, vote.chosen_entry_id = entry_id, helpful, chosen_entry_id
@@ -316,8 +344,9 @@ def claim_thread_reply(session: Session, channel_id: str, thread_ts: str, entry_
     """True the first time a thread gets an auto-reply about this entry."""
     return _claim(
         session,
-        ThreadReply(channel_id=channel_id, thread_ts=thread_ts, entry_id=entry_id,
-                    created_at=utcnow()),
+        ThreadReply(
+            channel_id=channel_id, thread_ts=thread_ts, entry_id=entry_id, created_at=utcnow()
+        ),
     )
 
 
@@ -332,8 +361,9 @@ def set_channel_autoreply(session: Session, channel_id: str, on: bool, by: str) 
     """Turn auto-replies on or off in one channel."""
     setting = session.get(ChannelSetting, channel_id)
     if setting is None:
-        session.add(ChannelSetting(channel_id=channel_id, autoreply=on, updated_by=by,
-                                   updated_at=utcnow()))
+        session.add(
+            ChannelSetting(channel_id=channel_id, autoreply=on, updated_by=by, updated_at=utcnow())
+        )
     else:
         setting.autoreply, setting.updated_by, setting.updated_at = on, by, utcnow()
 
@@ -352,9 +382,12 @@ def query_stats(session: Session, since: datetime | None = None) -> dict[str, An
     if since is not None:
         q = q.where(QueryLog.created_at >= since)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    confident = session.scalar(
-        select(func.count()).select_from(q.where(QueryLog.confident.is_(True)).subquery())
-    ) or 0
+    confident = (
+        session.scalar(
+            select(func.count()).select_from(q.where(QueryLog.confident.is_(True)).subquery())
+        )
+        or 0
+    )
     top = session.execute(
         select(QueryLog.top_entry_id, func.count())
         .where(QueryLog.top_entry_id.is_not(None))

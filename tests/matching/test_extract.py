@@ -1,0 +1,110 @@
+"""Clue extraction on the paste formats people really use."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.matching.extract import MAX_FRAGMENTS, extract
+from bot.matching.normalize import normalize
+
+
+def fragments(text: str) -> dict[str, str]:
+    return {f.text: f.kind for f in extract(text).fragments}
+
+
+def test_json_error_body_pretty_and_compact() -> None:
+    assert fragments('{\n    "error": "Key not authorised"\n}')["Key not authorised"] == (
+        "error-field"
+    )
+    assert fragments('{"error":"Quota exceeded"}')["Quota exceeded"] == "error-field"
+
+
+def test_control_api_body() -> None:
+    clues = extract('{"status":"error","message":"API not found"}')
+    assert {f.text for f in clues.fragments} >= {"API not found"}
+    assert "control API body" in clues.tyk_signals
+
+
+def test_curl_transcript_status_line_and_body() -> None:
+    paste = (
+        "$ curl -v http://gw/x\n> GET /x HTTP/1.1\n> Host: gw\n>\n"
+        "< HTTP/1.1 429 Too Many Requests\n"
+        '< X-Generator: tyk.io\n<\n{\n    "error": "API Rate Limit Exceeded"\n}* Connection'
+    )
+    clues = extract(paste)
+    assert clues.codes[429] == 1.0
+    assert "x-generator: tyk.io" in clues.tyk_signals
+    assert fragments(paste)["API Rate Limit Exceeded"] == "error-field"
+    assert not any(f.text.startswith("> Host") for f in clues.fragments)
+
+
+def test_logrus_text_legacy_and_5_14_formats() -> None:
+    legacy = 'time="Nov 21 03:15:40" level=info msg="Key not authorised" api_id=1 mw=AuthKey'
+    new = 'time="2026-07-02T10:00:00Z" level=info message="Key not authorised" api_id=1 mw=AuthKey'
+    for line in (legacy, new):
+        assert fragments(line)["Key not authorised"] == "log-msg"
+    assert extract(legacy).version == "5.13"
+    assert extract(new).version == "5.14"
+
+
+def test_finished_line_error_field_and_code() -> None:
+    line = 'level=debug msg=Finished code=403 error="Key not authorized" mw=JWTMiddleware ns=1'
+    clues = extract(line)
+    assert fragments(line)["Key not authorized"] == "log-error"
+    assert 403 in clues.codes
+    assert "Finished" not in fragments(line)
+
+
+def test_json_log_line_with_kubectl_prefix() -> None:
+    line = (
+        '[pod/tyk-gateway-6c8d9f7b9-kq2lx/gateway-tyk] {"api_id":"3f","code":403,'
+        '"error":"Quota exceeded","level":"debug","msg":"Finished","mw":"RateLimitAndQuotaCheck"}'
+    )
+    clues = extract(line)
+    assert 403 in clues.codes
+    assert "Quota exceeded" in fragments(line)
+
+
+def test_proxy_error_keeps_its_root_cause() -> None:
+    line = 'level=error msg="http: proxy error: dial tcp: lookup svc on 10.0.0.1:53: no such host"'
+    assert "no such host" in fragments(line)
+
+
+def test_xml_body() -> None:
+    assert "Key has expired, please renew" in fragments(
+        "<error><message>Key has expired, please renew</message></error>"
+    )
+
+
+def test_reason_phrase_and_bare_number() -> None:
+    assert 403 in extract("getting forbidden on every call").codes
+    assert 503 in extract("then every call gets 503 for 60s").codes
+    assert 200 not in extract("expected 429, got 200").codes
+
+
+def test_version_string() -> None:
+    clues = extract("running tykio/tyk-gateway:v5.3.9 and seeing this")
+    assert clues.version == "5.3.9"
+
+
+@given(st.text(max_size=3000))
+def test_extract_never_fails_and_stays_bounded(text: str) -> None:
+    clues = extract(text)
+    assert len(clues.fragments) <= MAX_FRAGMENTS
+    assert all(400 <= c <= 599 for c in clues.codes)
+    assert all(0 < s <= 1 for s in clues.codes.values())
+
+
+@given(st.text(max_size=300))
+def test_normalize_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+    assert once == once.strip()
+    assert "  " not in once
+
+
+def test_normalize_spelling_quotes_case() -> None:
+    assert normalize("Key not authorised.") == normalize("key not AUTHORIZED")
+    assert normalize("OAuth client doesn’t exist") == "oauth client doesnt exist"
+    assert normalize("This organisation quota") == "this organization quota"
