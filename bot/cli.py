@@ -374,6 +374,18 @@ def stats(
         typer.echo(f"  {row['count']:5d}  {row['id']}")
 
 
+@app.command()
+def serve() -> None:
+    """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT."""
+    from bot.slack.serve import ConfigError
+    from bot.slack.serve import serve as run_slack_app
+
+    try:
+        run_slack_app(Settings())
+    except ConfigError as exc:
+        fail(str(exc))
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -1,0 +1,1 @@
+"""The Slack app: Bolt listeners over bot.service, served by `tykbot serve`."""

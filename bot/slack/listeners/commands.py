@@ -1,0 +1,85 @@
+"""`/tykerror`: explain a paste privately; help, a status code's entries, search, autoreply."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.service import InputError
+from bot.slack import blocks
+from bot.slack.admin import is_admin
+from bot.slack.deps import Deps, guarded
+from bot.slack.payloads import plain_text
+
+HELP_WORDS = {"", "help", "-h", "--help", "?", "usage"}
+
+
+def register(app: App, deps: Deps) -> None:
+    """Add the slash command listener."""
+
+    @app.command(blocks.COMMAND)
+    def tykerror(
+        ack: Ack, command: dict[str, Any], client: WebClient, logger: logging.Logger
+    ) -> None:
+        reply: blocks.Message = blocks.error_message()
+
+        def work() -> str:
+            nonlocal reply
+            reply, outcome = answer_command(deps, client, command)
+            return outcome
+
+        guarded(deps, "command", work, logger)
+        ack(response_type="ephemeral", **reply)
+
+
+def answer_command(
+    deps: Deps, client: WebClient, command: dict[str, Any]
+) -> tuple[blocks.Message, str]:
+    """The private reply to one `/tykerror` and the outcome word for metrics."""
+    text = plain_text(command.get("text") or "")
+    user_id = str(command.get("user_id") or "")
+    channel_id = str(command.get("channel_id") or "")
+    words = text.split()
+    first = words[0].lower() if words else ""
+    if first in HELP_WORDS and len(words) <= 1:
+        return blocks.help_message(), "help"
+    if first == "autoreply" and len(words) <= 2:
+        return autoreply(deps, client, user_id, channel_id, words[1:]), "autoreply"
+    if first == "search" and len(words) > 1:
+        found = deps.service.search(" ".join(words[1:]))
+        return blocks.search_message(" ".join(words[1:]), found), "search"
+    if len(text) <= 40:
+        entries = deps.service.entries_for_code(text)
+        if entries:
+            title = f"Tyk Gateway errors with status {entries[0].code}"
+            return blocks.entries_message(title, entries, ""), "code"
+    try:
+        answer = deps.service.explain(
+            text, source="slash", user_id=user_id, channel_id=channel_id, limit=3
+        )
+    except InputError as exc:
+        return blocks.help_message(str(exc)), "help"
+    if answer.best is None:
+        msg = blocks.answer_message(answer, public=False, show_paste=True)
+        msg["blocks"] = blocks.cap(msg["blocks"] + blocks.help_message()["blocks"])
+        return msg, "no_match"
+    return blocks.answer_message(answer, public=False, show_paste=True, share=True), "answered"
+
+
+def autoreply(
+    deps: Deps, client: WebClient, user_id: str, channel_id: str, args: list[str]
+) -> blocks.Message:
+    """Show or switch this channel's thread auto-replies (switching is for admins)."""
+    wanted = args[0].lower() if args else "status"
+    if wanted not in ("on", "off", "status"):
+        return blocks.help_message("Use `/tykerror autoreply on`, `off` or `status`.")
+    if wanted == "status":
+        on = deps.service.autoreply_enabled(channel_id)
+        return blocks.text_message(blocks.autoreply_text(channel_id, on, changed=False))
+    if not is_admin(deps.settings, client, user_id):
+        return blocks.text_message("Only tykbot admins can switch auto-replies; ask one of them.")
+    deps.service.set_autoreply(channel_id, wanted == "on", by=user_id)
+    return blocks.text_message(blocks.autoreply_text(channel_id, wanted == "on", changed=True))

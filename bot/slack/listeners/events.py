@@ -1,0 +1,130 @@
+"""Channel messages (thread auto-replies) and @mentions.
+
+A mention fires both `message` and `app_mention`: the message listener leaves messages that
+mention the bot to the mention listener, and both claim `(channel, ts)` before replying.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.slack import blocks
+from bot.slack.deps import Deps, guarded
+from bot.slack.payloads import mentions, message_text, plain_text, without_mention
+
+# Message subtypes that are someone posting text; edits, deletes, joins and the rest are not.
+POSTED_SUBTYPES = {None, "thread_broadcast", "file_share", "bot_message"}
+CHANNEL_TYPES = {"channel", "group"}
+
+
+def register(app: App, deps: Deps) -> None:
+    """Add the message and app_mention listeners (every subscribed event has one)."""
+
+    @app.event("message")
+    def on_message(
+        event: dict[str, Any], context: BoltContext, client: WebClient, logger: logging.Logger
+    ) -> None:
+        guarded(deps, "message", lambda: auto_reply(deps, client, context, event), logger)
+
+    @app.event("app_mention")
+    def on_mention(
+        event: dict[str, Any], context: BoltContext, client: WebClient, logger: logging.Logger
+    ) -> None:
+        def tell_user() -> None:
+            client.chat_postMessage(
+                channel=event["channel"],
+                thread_ts=event.get("thread_ts") or event["ts"],
+                **blocks.error_message(),
+            )
+
+        guarded(
+            deps, "mention", lambda: answer_mention(deps, client, context, event), logger, tell_user
+        )
+
+
+def ignored_sender(deps: Deps, context: BoltContext, event: dict[str, Any]) -> bool:
+    """Bots are ignored (tykbot itself always), except the allow-listed alerting bots."""
+    bot_id = event.get("bot_id") or (event.get("bot_profile") or {}).get("id")
+    if not bot_id and event.get("subtype") != "bot_message":
+        return False
+    if bot_id and bot_id == context.bot_id:
+        return True
+    return bot_id not in deps.settings.tykbot_allowed_bots
+
+
+def auto_reply(deps: Deps, client: WebClient, context: BoltContext, event: dict[str, Any]) -> str:
+    """Reply in the thread of a pasted Tyk error: confident only, once per thread and entry."""
+    if event.get("subtype") not in POSTED_SUBTYPES or "ts" not in event:
+        return "ignored_subtype"
+    if event.get("channel_type") not in CHANNEL_TYPES:
+        return "ignored_channel_type"
+    if ignored_sender(deps, context, event):
+        return "ignored_bot"
+    if mentions(event.get("text") or "", context.bot_user_id):
+        return "left_to_mention"
+    text = message_text(event)
+    if not text.strip():
+        return "empty"
+    channel = event["channel"]
+    if not deps.service.autoreply_enabled(channel):
+        return "autoreply_off"
+    answer = deps.service.explain(text, source="thread", limit=3, log=False)
+    if not answer.confident or answer.best is None:
+        return "not_confident"
+    thread_ts = event.get("thread_ts") or event["ts"]
+    if not deps.service.claim_message(channel, event["ts"]):
+        return "duplicate"
+    if not deps.service.claim_thread_reply(channel, thread_ts, answer.best.entry.id):
+        return "already_replied"
+    answer = deps.service.record(answer, "thread", event.get("user"), channel)
+    client.chat_postMessage(
+        channel=channel,
+        thread_ts=thread_ts,
+        unfurl_links=False,
+        unfurl_media=False,
+        **blocks.answer_message(answer, public=True),
+    )
+    return "replied"
+
+
+def thread_parent_text(client: WebClient, channel: str, thread_ts: str) -> str:
+    """The text of a thread's first message."""
+    replies = client.conversations_replies(channel=channel, ts=thread_ts, limit=1, inclusive=True)
+    messages = replies.get("messages") or []
+    return message_text(messages[0]) if messages else ""
+
+
+def answer_mention(
+    deps: Deps, client: WebClient, context: BoltContext, event: dict[str, Any]
+) -> str:
+    """Explain the thread's parent (or the mention's own text) in the thread, sure or not."""
+    if ignored_sender(deps, context, event):
+        return "ignored_bot"
+    channel, ts = event["channel"], event["ts"]
+    if not deps.service.claim_message(channel, ts):
+        return "duplicate"
+    own = plain_text(without_mention(event.get("text") or "", context.bot_user_id))
+    thread_ts = event.get("thread_ts")
+    texts = [own]
+    if thread_ts and thread_ts != ts:
+        texts = [thread_parent_text(client, channel, thread_ts), own]
+    answer = deps.service.explain_best(
+        texts, source="mention", user_id=event.get("user"), channel_id=channel, limit=3
+    )
+    reply_in = thread_ts or ts
+    if answer is None:
+        reply = blocks.help_message(
+            "Mention me with an error after my name, or in the thread of a message that holds one."
+        )
+        outcome = "help"
+    else:
+        reply = blocks.mention_message(answer)
+        outcome = "replied" if answer.best else "no_match"
+    client.chat_postMessage(
+        channel=channel, thread_ts=reply_in, unfurl_links=False, unfurl_media=False, **reply
+    )
+    return outcome

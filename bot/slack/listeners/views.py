@@ -1,0 +1,76 @@
+"""The "Explain this error" modal's submit button: reply in the message's thread."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack import blocks
+from bot.slack.deps import Deps, guarded
+
+NOT_MEMBER = {"not_in_channel", "channel_not_found", "is_archived"}
+
+
+def register(app: App, deps: Deps) -> None:
+    """Add the modal submission listener."""
+
+    @app.view(blocks.MODAL)
+    def on_submit(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        logger: logging.Logger,
+    ) -> None:
+        result: dict[str, Any] = {}
+
+        def work() -> str:
+            nonlocal result
+            result, outcome = post_in_thread(deps, client, view, body["user"]["id"])
+            return outcome
+
+        def tell_user() -> None:
+            nonlocal result
+            result = {
+                "response_action": "update",
+                "view": blocks.notice_modal(blocks.error_message()["text"]),
+            }
+
+        guarded(deps, "modal", work, logger, tell_user)
+        ack(**result)
+
+
+def post_in_thread(
+    deps: Deps, client: WebClient, view: dict[str, Any], user_id: str
+) -> tuple[dict[str, Any], str]:
+    """Post the modal's answer in the thread; the ack arguments and the outcome word."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        query_id, channel, thread_ts = int(meta["q"]), str(meta["c"]), str(meta["t"])
+    except (ValueError, KeyError, TypeError):
+        return {}, "bad_metadata"
+    answer = deps.service.recall(query_id)
+    if answer is None or answer.best is None:
+        notice = blocks.notice_modal("That answer is too old to post; run the shortcut again.")
+        return {"response_action": "update", "view": notice}, "gone"
+    try:
+        client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+            **blocks.shared_message(answer, user_id, show_paste=False),
+        )
+    except SlackApiError as exc:
+        if exc.response.get("error") not in NOT_MEMBER:
+            raise
+        notice = blocks.notice_modal(
+            "I can't post in that channel. Invite me with `/invite @tykbot`, then try again."
+        )
+        return {"response_action": "update", "view": notice}, "not_in_channel"
+    return {}, "posted"

@@ -1,0 +1,196 @@
+"""`tykbot serve`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT under gunicorn."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.service import Service
+from bot.slack.app import SlackApp, build_app
+from bot.slack.web import WSGIApp, wsgi_app
+
+log = logging.getLogger("bot.slack")
+_SECRET = re.compile(r"[0-9a-fA-F]{16,128}")
+_TOKEN = re.compile(r"[A-Za-z0-9-]+")
+
+
+class ConfigError(ValueError):
+    """Settings that cannot start the Slack app (one line, for a person)."""
+
+
+def _check_token(name: str, value: str, prefix: str, where: str) -> None:
+    if not value:
+        raise ConfigError(f"{name} is not set: {where}")
+    if not value.startswith(prefix) or not _TOKEN.fullmatch(value):
+        raise ConfigError(
+            f"{name} looks malformed: expected a token starting with {prefix!r} ({where})"
+        )
+
+
+def check_settings(settings: Settings) -> str:
+    """'socket' or 'http' for these settings; ConfigError when a token is missing or malformed."""
+    _check_token(
+        "SLACK_BOT_TOKEN",
+        settings.slack_bot_token,
+        "xoxb-",
+        "the Bot User OAuth Token from your app's OAuth & Permissions page",
+    )
+    if not settings.slack_api_url.startswith(("http://", "https://")):
+        raise ConfigError(f"SLACK_API_URL must be an http(s) URL, not {settings.slack_api_url!r}")
+    if settings.slack_app_token:
+        _check_token(
+            "SLACK_APP_TOKEN",
+            settings.slack_app_token,
+            "xapp-",
+            "an app-level token with connections:write, from Basic Information",
+        )
+        return "socket"
+    if not settings.slack_signing_secret:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your "
+            "app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)"
+        )
+    if not _SECRET.fullmatch(settings.slack_signing_secret):
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET looks malformed: expected the hex Signing Secret "
+            "from your app's Basic Information page"
+        )
+    if not 0 < settings.port < 65536:
+        raise ConfigError(f"PORT must be 1-65535, not {settings.port}")
+    return "http"
+
+
+def start_app(settings: Settings, socket_mode: bool) -> SlackApp:
+    """Open the service and build the app; a token Slack rejects is a ConfigError."""
+    service = Service.open(settings)
+    try:
+        return build_app(settings, service, socket_mode=socket_mode)
+    except (BoltError, SlackApiError) as exc:
+        reason = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error")
+        detail = reason or str(exc).splitlines()[0]
+        raise ConfigError(
+            f"Slack rejected SLACK_BOT_TOKEN ({detail}); check the token and SLACK_API_URL"
+        ) from exc
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn serving one preloaded WSGI app (threads in one process by default).
+
+    WEB_CONCURRENCY sets the number of worker processes, as gunicorn reads it.
+    """
+
+    def __init__(self, application: WSGIApp, options: dict[str, Any]) -> None:
+        self.application = application
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> WSGIApp:
+        return self.application
+
+
+def gunicorn_options(
+    settings: Settings, slack: SlackApp | None = None, host: str = "0.0.0.0"
+) -> dict[str, Any]:
+    """The production server's settings: gthread workers, no access log, graceful restarts."""
+
+    def post_fork(_server: Any, _worker: Any) -> None:
+        if slack is not None:
+            slack.service.engine.dispose(close=False)  # never share connections across forks
+
+    return {
+        "bind": f"{host}:{settings.port}",
+        "worker_class": "gthread",
+        "threads": 8,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "preload_app": True,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": settings.tykbot_log_level.lower(),
+        "proc_name": "tykbot",
+        "post_fork": post_fork,
+    }
+
+
+def run_http(slack: SlackApp, settings: Settings) -> None:
+    """Serve /slack/events, /healthz and /metrics on PORT with gunicorn."""
+    log.info("tykbot: HTTP mode on port %s (POST /slack/events)", settings.port)
+    GunicornServer(wsgi_app(slack), gunicorn_options(settings, slack)).run()
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def start_health_server(slack: SlackApp, port: int, host: str = "0.0.0.0") -> WSGIServer:
+    """Serve /healthz and /metrics in a daemon thread (Socket Mode has no HTTP otherwise)."""
+    server = make_server(
+        host,
+        port,
+        wsgi_app(slack, events=False),
+        server_class=_ThreadingServer,
+        handler_class=_QuietHandler,
+    )
+    threading.Thread(target=server.serve_forever, name="tykbot-health", daemon=True).start()
+    return server
+
+
+def socket_mode_handler(slack: SlackApp, settings: Settings) -> Any:
+    """Bolt's Socket Mode handler over the app's own client (so SLACK_API_URL is honoured)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(
+        slack.bolt, app_token=settings.slack_app_token, web_client=slack.bolt.client
+    )
+
+
+def run_socket_mode(slack: SlackApp, settings: Settings) -> None:
+    """Connect to Slack over Socket Mode and serve health and metrics on PORT."""
+    try:
+        start_health_server(slack, settings.port)
+    except OSError as exc:
+        log.warning("tykbot: no /healthz on port %s (%s)", settings.port, exc.strerror)
+    handler = socket_mode_handler(slack, settings)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        raise ConfigError(
+            f"Slack rejected SLACK_APP_TOKEN ({exc.response.get('error')}); it "
+            "needs the connections:write scope"
+        ) from exc
+    log.info("tykbot: Socket Mode connected")
+    threading.Event().wait()
+
+
+def serve(settings: Settings) -> None:
+    """Check the settings, then run the Slack app until stopped."""
+    mode = check_settings(settings)
+    logging.basicConfig(
+        level=settings.tykbot_log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    slack = start_app(settings, socket_mode=mode == "socket")
+    if mode == "socket":
+        run_socket_mode(slack, settings)
+    else:
+        run_http(slack, settings)
