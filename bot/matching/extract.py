@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bot.matching.normalize import fold_quotes
 
 MAX_FRAGMENT_CHARS = 220
-MAX_FRAGMENTS = 24
+MAX_FRAGMENTS = 20
 
 REASON_PHRASES: dict[str, int] = {
     "bad request": 400,
@@ -74,18 +74,21 @@ class Clues:
     tyk_signals: list[str] = field(default_factory=list)
     version: str | None = None
     version_hint: str = ""
+    _positions: dict[str, int] = field(default_factory=dict, repr=False)
 
     def add_fragment(self, text: str, kind: str) -> None:
-        """Keep a cleaned fragment once (the strongest kind wins)."""
+        """Keep a cleaned fragment once (the strongest kind wins), at most MAX_FRAGMENTS."""
         cleaned = _clean(text)
-        if len(cleaned) < 3 or not re.search(r"[A-Za-z]{2}", cleaned):
+        if len(cleaned) < 3 or not _LETTERS_RE.search(cleaned):
             return
-        for i, old in enumerate(self.fragments):
-            if old.text == cleaned:
-                if WEIGHTS[kind] > old.weight:
-                    self.fragments[i] = Fragment(cleaned, kind)
-                return
-        self.fragments.append(Fragment(cleaned, kind))
+        at = self._positions.get(cleaned)
+        if at is not None:
+            if WEIGHTS[kind] > self.fragments[at].weight:
+                self.fragments[at] = Fragment(cleaned, kind)
+            return
+        if len(self.fragments) < MAX_FRAGMENTS:
+            self._positions[cleaned] = len(self.fragments)
+            self.fragments.append(Fragment(cleaned, kind))
 
     def add_code(self, code: int, strength: str) -> None:
         """Record a status code clue (the strongest sighting wins)."""
@@ -93,28 +96,29 @@ class Clues:
             self.codes[code] = max(self.codes.get(code, 0.0), CODE_STRENGTH[strength])
 
 
+_LETTERS_RE = re.compile(r"[A-Za-z]{2}")
+_SPACES_RE = re.compile(r"\s+")
+
+
 def _clean(text: str) -> str:
-    text = fold_quotes(text).replace("\\n", " ").replace('\\"', '"').strip()
-    text = re.sub(r"\s+", " ", text)
-    return text[:MAX_FRAGMENT_CHARS]
+    text = fold_quotes(text[: 2 * MAX_FRAGMENT_CHARS]).replace("\\n", " ").replace('\\"', '"')
+    return _SPACES_RE.sub(" ", text).strip()[:MAX_FRAGMENT_CHARS]
 
 
 _STATUS_LINE_RE = re.compile(r"(?im)^\s*[<]?\s*HTTP/[\d.]+\s+([45]\d\d)\b")
-_CODE_FIELD_RE = re.compile(
-    r"(?i)(?:\bstatus(?:[ _]?code)?|\bcode|\bstatus_code|\bresponse_code|\bhttp_status)"
-    r"[\"']?\s*[:=]\s*[\"']?([45]\d\d)\b"
+_CODE_RE = re.compile(r"[45]\d\d")
+# What may stand right before a code for it to be a field or a reply, not just any number.
+_FIELD_BEFORE_RE = re.compile(
+    r"(?:status(?:[ _]?code)?|code|response_code|http_status)[\"']?\s*[:=]\s*[\"']?$"
+    r"|(?:->|=>|→|\breturned|\breturns|\bgot|\bgets|\bwith|\ba)\s+$"
 )
-_ARROW_CODE_RE = re.compile(r"(?:->|=>|→|returned|returns|got|gets|with|a)\s+([45]\d\d)\b", re.I)
-_NUMBER_RE = re.compile(r"(?<![\w./:#-])([45]\d\d)(?![\w./:-])")
-_REASON_RE = re.compile(r"(?i)\b(" + "|".join(map(re.escape, REASON_PHRASES)) + r")\b")
 _JSON_FIELD_RE = re.compile(
     r"(?i)[\"'](error|message|msg|error_description|detail|reason)[\"']\s*:\s*\"((?:[^\"\\]|\\.)*)\""
 )
-_LOGRUS_FIELD_RE = re.compile(
-    r"(?:(?<=\s)|^)(msg|message|error|err)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)", re.M
-)
+_LOGRUS_FIELD_RE = re.compile(r"(?:^|\s)(msg|message|error|err)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)")
 _XML_RE = re.compile(r"(?is)<(error|message|msg|description|title|h1)>\s*([^<]{3,300}?)\s*</\1>")
-_QUOTED_RE = re.compile(r"[\"`']([^\"`'\n]{6,200})[\"`']")
+# Quoted text with a space in it: a message, not a JSON key or an id.
+_QUOTED_RE = re.compile(r"[\"`']([^\"`'\n ]{1,100} [^\"`'\n]{2,200})[\"`']")
 _CURL_NOISE_RE = re.compile(
     r"^\s*(?:[*>]|<\s*[\w-]+:|<\s*$|\$\s*curl\b|\{|\}|\[|\]|%\s+Total|\d+\s+\d+)"
 )
@@ -123,17 +127,28 @@ _K8S_PREFIX_RE = re.compile(
     r"|\d{4}-\d\d-\d\dT[\d:.]+Z?\s+(?:stdout|stderr)\s+\w\s+"
     r"|\d{4}-\d\d-\d\d[ T][\d:.]+\s+)"
 )
-_TYK_SIGNAL_RES: dict[str, re.Pattern[str]] = {
-    "x-generator: tyk.io": re.compile(r"(?i)x-generator:\s*tyk\.io"),
-    "tyk middleware field": re.compile(
-        r"\bmw=|\"mw\"\s*:|\bprefix=(?:proxy|api|main|access-log)\b|\"prefix\"\s*:\s*\"access-log"
-    ),
-    "tyk api fields": re.compile(r"\bapi_id[=\"]|\"api_id\"\s*:"),
-    "control API body": re.compile(r"\"status\"\s*:\s*\"error\"\s*,\s*\"message\""),
-    "tyk path": re.compile(r"(?i)/tyk/|x-tyk-"),
-}
+_X_GENERATOR_RE = re.compile(r"x-generator:\s*tyk\.io")
+_CONTROL_API_RE = re.compile(r"\"status\"\s*:\s*\"error\"\s*,\s*\"message\"")
+
+
+def _tyk_signals(low: str) -> list[str]:
+    """Marks of a Tyk response or log in the lower-cased paste."""
+    found = []
+    if "x-generator" in low and _X_GENERATOR_RE.search(low):
+        found.append("x-generator: tyk.io")
+    if " mw=" in low or '"mw":' in low or "prefix=proxy" in low or "access-log" in low:
+        found.append("tyk middleware field")
+    if "api_id=" in low or '"api_id"' in low:
+        found.append("tyk api fields")
+    if '"status"' in low and _CONTROL_API_RE.search(low):
+        found.append("control API body")
+    if "/tyk/" in low or "x-tyk-" in low:
+        found.append("tyk path")
+    return found
+
+
 _VERSION_RE = re.compile(
-    r"(?i)(?:tyk[ -]?gateway[:\s/v-]*|tyk[:\s]+v|gateway[:\s]+v|tyk-gateway:v)(\d+\.\d+(?:\.\d+)?)"
+    r"(?:tyk[ -]?gateway[:\s/-]*v?|tyk[:\s]+v|gateway[:\s]+v)(\d{1,2}\.\d+(?:\.\d+)?)(?![\d.])"
 )
 _LEGACY_TIME_RE = re.compile(r"\btime=\"[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d\"")
 _RFC3339_TIME_RE = re.compile(r"\btime=\"?\d{4}-\d\d-\d\dT")
@@ -149,25 +164,36 @@ def extract(text: str) -> Clues:
     _line_fragments(lines, clues)
     if len(folded) <= MAX_FRAGMENT_CHARS and "\n" not in folded.strip():
         clues.add_fragment(folded, "text")
-    for name, pattern in _TYK_SIGNAL_RES.items():
-        if pattern.search(folded):
-            clues.tyk_signals.append(name)
+    clues.tyk_signals = _tyk_signals(folded.lower())
     _version(folded, clues)
-    del clues.fragments[MAX_FRAGMENTS:]
     return clues
 
 
 def _codes(text: str, clues: Clues) -> None:
     for m in _STATUS_LINE_RE.finditer(text):
         clues.add_code(int(m.group(1)), "status-line")
-    for m in _CODE_FIELD_RE.finditer(text):
-        clues.add_code(int(m.group(1)), "field")
-    for m in _ARROW_CODE_RE.finditer(text):
-        clues.add_code(int(m.group(1)), "field")
-    for m in _REASON_RE.finditer(text):
-        clues.add_code(REASON_PHRASES[m.group(1).lower()], "phrase")
-    for m in _NUMBER_RE.finditer(text):
-        clues.add_code(int(m.group(1)), "number")
+    low = text.lower()
+    for m in _CODE_RE.finditer(text):
+        start, end = m.span()
+        left = text[start - 1] if start else " "
+        right = text[end] if end < len(text) else " "
+        if left.isalnum() or left in "._" or right.isalnum() or right in "._/:-":
+            continue
+        before = low[max(0, start - 24) : start]
+        if _FIELD_BEFORE_RE.search(before):
+            clues.add_code(int(m.group()), "field")
+        elif left not in "/:#-" and not before.endswith("port "):
+            clues.add_code(int(m.group()), "number")
+    for phrase, code in REASON_PHRASES.items():
+        at = low.find(phrase)
+        while at >= 0:
+            end = at + len(phrase)
+            if (at == 0 or not low[at - 1].isalnum()) and (
+                end == len(low) or not low[end].isalnum()
+            ):
+                clues.add_code(code, "phrase")
+                break
+            at = low.find(phrase, end)
 
 
 def _unquote(value: str) -> str:
@@ -189,6 +215,8 @@ def _structured_fragments(text: str, lines: list[str], clues: Clues) -> None:
             clues.add_fragment(value, "error-field")
         _add_parts(value, clues)
     for line in lines:
+        if "=" not in line:
+            continue
         for m in _LOGRUS_FIELD_RE.finditer(line):
             key, value = m.group(1), _unquote(m.group(2))
             if key in ("error", "err"):
@@ -217,19 +245,31 @@ def _is_log_object(text: str, pos: int) -> bool:
     return '"level"' in window or '"time"' in window or '"mw"' in window
 
 
+_VARYING_RE = re.compile(r"[0-9a-fA-F]{6,}|\d+")
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])| -- | - (?=[a-z])|;\s")
+
+
 def _line_fragments(lines: list[str], clues: Clues) -> None:
+    shapes: set[str] = set()
     for line in lines:
+        if len(clues.fragments) >= MAX_FRAGMENTS:
+            break
         stripped = line.strip()
         if not stripped or _CURL_NOISE_RE.match(stripped):
             continue
         if stripped.startswith("<"):
             stripped = stripped.lstrip("< ").strip()
-        for piece in re.split(r"(?<=[.!?])\s+(?=[A-Z])| -- | - (?=[a-z])|;\s", stripped):
+        shape = _VARYING_RE.sub("", stripped)
+        if shape in shapes:  # the same log line again with other ids and times
+            continue
+        shapes.add(shape)
+        for piece in _SENTENCE_SPLIT_RE.split(stripped):
             clues.add_fragment(piece, "line")
 
 
 def _version(text: str, clues: Clues) -> None:
-    m = _VERSION_RE.search(text)
+    low = text.lower()
+    m = _VERSION_RE.search(low) if ("tyk" in low or "gateway" in low) else None
     if m:
         clues.version, clues.version_hint = m.group(1), f"version string {m.group(0)!r}"
     elif re.search(r"\blevel=\w+ message=", text) or (

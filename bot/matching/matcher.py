@@ -15,13 +15,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from bot.matching.extract import REASON_PHRASES, Clues, Fragment, extract
 from bot.matching.normalize import normalize, tokens
 
 CONFIDENT_SCORE = 0.84
-CANDIDATES_PER_FRAGMENT = 12
+CANDIDATES_PER_FRAGMENT = 8
 CODE_ONLY_SCORE = 0.35
 _PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>")
 _REASONS = frozenset(normalize(p) for p in REASON_PHRASES)
@@ -107,6 +109,7 @@ class _Text:
     is_alias: bool
     pattern: re.Pattern[str] | None
     generic: bool  # one word or an HTTP reason phrase: other systems say it too
+    specificity: float  # 0 for one word, 1 for five or more
 
 
 def _keys(word: str) -> tuple[str, ...]:
@@ -121,7 +124,7 @@ def _template(raw: str) -> re.Pattern[str] | None:
         return None
     parts = _PLACEHOLDER_RE.split(raw)
     normalized = [normalize(p) for p in parts]
-    body = r"\s+\S+\s+".join(re.escape(p) for p in normalized if p)
+    body = r"\s+\S+(?:\s+\S+){0,3}\s+".join(re.escape(p) for p in normalized if p)
     return re.compile(body.replace(r"\ ", r"\s+"))
 
 
@@ -147,7 +150,10 @@ class Matcher:
                 seen.add((i, norm))
                 content = [w for w in tokens(norm) if w not in _STOP]
                 generic = len(content) <= 1 or norm in _REASONS
-                self.texts.append(_Text(i, raw, norm, is_alias, _template(raw), generic))
+                specificity = min(1.0, (len(tokens(norm)) - 1) / 4)
+                self.texts.append(
+                    _Text(i, raw, norm, is_alias, _template(raw), generic, specificity)
+                )
         self.index: dict[str, list[int]] = defaultdict(list)
         for t, text in enumerate(self.texts):
             for key in {k for w in tokens(text.norm) for k in _keys(w)}:
@@ -157,14 +163,26 @@ class Matcher:
             k: math.log(1 + n / len(v)) * (0.5 if k.startswith("^") or k.endswith("$") else 1.0)
             for k, v in self.index.items()
         }
-        self.templates = [t for t, text in enumerate(self.texts) if text.pattern is not None]
+        # Placeholder texts, each with its longest fixed part (a cheap test before the regex).
+        self.templates = [
+            (t, max((normalize(p) for p in _PLACEHOLDER_RE.split(text.raw)), key=len))
+            for t, text in enumerate(self.texts)
+            if text.pattern is not None
+        ]
         mass: list[float] = [0.0] * len(self.texts)
         for key, postings in self.index.items():
             for t in postings:
                 mass[t] += self.idf[key]
         # Candidates are ranked by shared key weight over sqrt(the text's own key weight),
         # so a short text fully present in the fragment beats a long one sharing a word.
-        self.text_scale = [1 / math.sqrt(m) if m else 0.0 for m in mass]
+        scale = [1 / math.sqrt(m) if m else 0.0 for m in mass]
+        self.postings: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {
+            key: (
+                np.array(postings, dtype=np.int32),
+                np.array([self.idf[key] * scale[t] for t in postings], dtype=np.float64),
+            )
+            for key, postings in self.index.items()
+        }
 
     @staticmethod
     def _prior_factors(priors: Mapping[str, tuple[int, int]]) -> dict[str, float]:
@@ -203,7 +221,7 @@ class Matcher:
             if top_for_fragment[0] >= 0:
                 per_fragment.append(top_for_fragment)
         raw: dict[str, float] = {}
-        matches = [self._finish(i, *v, clues, raw) for i, v in best.items()]
+        matches = [self._finish(i, *v, clues, raw) for i, v in best.items() if v[0] >= 0.4]
         matches = [m for m in matches if m.score >= 0.45]
         matches.sort(key=lambda m: (-raw[m.entry_id], m.code, m.entry_id))
         code_only = False
@@ -215,20 +233,28 @@ class Matcher:
         return Result(matches[:limit], confident, clues, code_only, distinct)
 
     def _candidates(self, fnorm: str) -> list[int]:
-        weights: dict[int, float] = defaultdict(float)
-        words = [w for w in tokens(fnorm) if w not in _STOP]
-        cap = max(40, len(self.texts) // 5) if len(words) > 4 else len(self.texts)
-        for key in {k for w in words for k in _keys(w)}:
-            postings = self.index.get(key)
-            if postings and len(postings) <= cap:
-                idf = self.idf[key]
-                for t in postings:
-                    weights[t] += idf
-        scale = self.text_scale
-        ranked = sorted(weights, key=lambda t: weights[t] * scale[t], reverse=True)
-        del ranked[CANDIDATES_PER_FRAGMENT:]
-        for t in self.templates:
-            if t not in weights and self.texts[t].pattern.search(fnorm):  # type: ignore[union-attr]
+        words = [w for w in tokens(fnorm) if w not in _STOP and not w.isdigit()]
+        # Keys shared by many texts say little; short fragments may use them all the same.
+        cap = max(40, len(self.texts) // 40) if len(words) > 4 else len(self.texts)
+        hits = [
+            p
+            for p in map(self.postings.get, {k for w in words for k in _keys(w)})
+            if p is not None and len(p[0]) <= cap
+        ]
+        ranked: list[int] = []
+        if hits:
+            texts = np.concatenate([h[0] for h in hits])
+            weights = np.bincount(
+                texts, weights=np.concatenate([h[1] for h in hits]), minlength=len(self.texts)
+            )
+            k = min(CANDIDATES_PER_FRAGMENT, len(weights) - 1)
+            top = np.argpartition(-weights, k)[: k + 1] if k > 0 else np.arange(len(weights))
+            floor = weights[top].max() * 0.4
+            ranked = [int(t) for t in top[np.argsort(-weights[top])] if weights[t] >= floor]
+            ranked = [t for t in ranked if weights[t] > 0][:CANDIDATES_PER_FRAGMENT]
+        for t, literal in self.templates:
+            pattern = self.texts[t].pattern
+            if literal in fnorm and t not in ranked and pattern and pattern.search(fnorm):
                 ranked.append(t)
         return ranked
 
@@ -249,8 +275,7 @@ class Matcher:
         if len(tnorm) <= len(fnorm):
             part = fuzz.partial_ratio(tnorm, fnorm) / 100
             coverage = len(tnorm) / len(fnorm)
-            specificity = min(1.0, (len(tokens(tnorm)) - 1) / 4)
-            contained = part * (0.78 + 0.1 * coverage + 0.12 * specificity)
+            contained = part * (0.78 + 0.1 * coverage + 0.12 * text.specificity)
         else:
             part = fuzz.partial_ratio(fnorm, tnorm) / 100
             coverage = len(fnorm) / len(tnorm)

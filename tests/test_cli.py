@@ -1,0 +1,151 @@
+"""`tykbot` as a person and a script use it: real subprocesses on a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED
+
+TYKBOT = [sys.executable, "-m", "bot.cli"]
+
+
+@pytest.fixture
+def run(database_url: str):  # type: ignore[no-untyped-def]
+    def _run(*args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "DATABASE_URL": database_url}
+        data = stdin.decode("latin-1") if isinstance(stdin, bytes) else stdin
+        return subprocess.run(
+            [*TYKBOT, *args], input=data, capture_output=True, text=True, env=env, timeout=120
+        )
+
+    return _run
+
+
+def test_ask_plain_shows_the_answer_cause_and_action(run) -> None:  # type: ignore[no-untyped-def]
+    out = run("ask", '{"error": "Key not authorised"}')
+    assert out.returncode == 0, out.stderr
+    first = out.stdout.splitlines()[0]
+    assert first.startswith("400 Key not authorized") and "confident" in first
+    assert "Cause:" in out.stdout and "Action:" in out.stdout and "Docs guidance:" in out.stdout
+    assert out.stdout.index("Cause:") < out.stdout.index("Docs guidance:")
+
+
+def test_ask_json(run) -> None:  # type: ignore[no-untyped-def]
+    out = run("ask", "--json", "--limit", "2", "HTTP/1.1 429", '{"error":"Rate limit exceeded"}')
+    data = json.loads(out.stdout)
+    assert data["confident"] is True
+    assert data["matches"][0]["code"] == 429 and len(data["matches"]) <= 2
+    assert {"id", "code", "message", "score", "cause", "action", "docs_url"} <= set(
+        data["matches"][0]
+    )
+
+
+def test_ask_reads_stdin_and_reports_secrets(run) -> None:  # type: ignore[no-untyped-def]
+    paste = 'curl -H \'Authorization: Bearer s3cr3tvalue123\' \n{"error": "Quota exceeded"}'
+    out = run("ask", "--json", stdin=paste)
+    data = json.loads(out.stdout)
+    assert data["secrets"] == ["authorization header"]
+    assert data["matches"][0]["message"] == "Quota Exceeded"
+
+
+def test_jsonl_contract_and_bad_lines(run) -> None:  # type: ignore[no-untyped-def]
+    lines = [
+        json.dumps({"id": "a", "text": '{"error": "Quota exceeded"}'}),
+        "not json",
+        json.dumps({"id": "b", "text": "lunch anyone?"}),
+        json.dumps({"id": "c", "text": ""}),
+    ]
+    out = run("ask", "--jsonl", stdin="\n".join(lines) + "\n")
+    assert out.returncode == 1  # a bad line is reported, the others are answered
+    assert out.stderr.strip() == "tykbot: error: line 2: Expecting value: line 1 column 1 (char 0)"
+    rows = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    assert rows[0]["confident"] and rows[0]["matches"][0]["code"] == 403
+    assert set(rows[0]["matches"][0]) == {"id", "code", "message", "score"}
+    assert not rows[1]["confident"]
+    assert "error" in rows[2]
+
+
+@pytest.mark.parametrize(
+    "stdin, message",
+    [
+        ("", "nothing to explain"),
+        (b"\x00\x01\x02binary", "binary"),
+    ],
+)
+def test_bad_input_is_one_line(run, stdin, message) -> None:  # type: ignore[no-untyped-def]
+    out = run("ask", stdin=stdin)
+    assert out.returncode == 2
+    assert message in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in out.stderr
+
+
+def test_a_one_megabyte_paste_gets_an_answer(run) -> None:  # type: ignore[no-untyped-def]
+    big = ("noise " * 170_000) + '\n{"error": "Quota exceeded"}'
+    out = run("ask", "--json", stdin=big)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_export_import_round_trip_and_import_docs(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    export = tmp_path / "catalog.yaml"
+    assert run("catalog", "export", str(export)).returncode == 0
+    again = run("catalog", "import", str(export))
+    assert "0 added, 0 changed" in again.stdout
+    seed = SHARED / "seeds" / "tyk-error-status-codes.md"
+    out = run("catalog", "import-docs", str(seed))
+    assert out.stdout.startswith("105 rows: 0 added, 0 changed, 105 unchanged")
+    page = tmp_path / "page.md"
+    page.write_text("| 418 | Gateway is a teapot | Stop brewing. |\n", encoding="utf-8")
+    out = run("catalog", "import-docs", str(page))
+    assert "1 added" in out.stdout and "+ 418 Gateway is a teapot" in out.stdout
+    assert "418-gateway-is-a-teapot" in run("catalog", "list", "--code", "418").stdout
+    shown = run("catalog", "show", "418-gateway-is-a-teapot")
+    assert "guidance: Stop brewing." in shown.stdout
+
+
+def test_sync_lists_what_it_did(run) -> None:  # type: ignore[no-untyped-def]
+    out = run("catalog", "sync")
+    assert out.returncode == 0 and "0 added, 0 updated" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["catalog", "show", "no-such-entry"], "no entry 'no-such-entry'"),
+        (["catalog", "import-docs", "/no/such/file.md"], "cannot read"),
+        (["catalog", "import", "/no/such/file.yaml"], "cannot read"),
+    ],
+)
+def test_bad_arguments_give_one_line(run, args, message) -> None:  # type: ignore[no-untyped-def]
+    out = run(*args)
+    assert out.returncode == 2 and message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_unreachable_database_is_one_line() -> None:
+    env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    out = subprocess.run([*TYKBOT, "ask", "x"], capture_output=True, text=True, env=env)
+    assert out.returncode == 2
+    assert out.stderr.startswith("tykbot: error: cannot set up the database")
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["ask"], ["db"], ["catalog"], ["catalog", "sync"], ["stats"]]
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    out = subprocess.run([*TYKBOT, *command, "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "Usage" in out.stdout
+
+
+def test_stats(run) -> None:  # type: ignore[no-untyped-def]
+    run("ask", '{"error": "Quota exceeded"}')
+    out = run("stats", "--json")
+    assert json.loads(out.stdout)["queries"] == 1

@@ -1,0 +1,81 @@
+"""Curated knowledge: causes and actions everywhere, and the gateway's missing errors answered."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.catalog import load_knowledge
+from bot.matching.matcher import Matcher
+from bot.matching.versions import in_range, notes_for_version
+
+CATALOG = load_knowledge()
+MATCHER = Matcher(CATALOG)
+GAPS = [e for e in CATALOG if e.origin == "gateway-source"]
+
+
+def test_every_entry_has_a_cause_and_an_action() -> None:
+    missing = [e.id for e in CATALOG if not e.cause.strip() or not e.action.strip()]
+    assert missing == []
+
+
+def test_entries_are_ones_a_person_can_act_on() -> None:
+    for e in CATALOG:
+        assert len(e.cause) >= 60, e.id
+        assert len(e.action) >= 60, e.id
+        assert e.docs_url.startswith("https://"), e.id
+
+
+def _concrete(message: str) -> str:
+    """A message as the gateway sends it, placeholders filled in."""
+    return re.sub(r"<[a-z][\w -]*>|\$[A-Za-z][\w-]*", "orders-v2", message)
+
+
+@pytest.mark.parametrize("entry", GAPS, ids=[e.id for e in GAPS])
+def test_every_gap_message_matches_its_entry_confidently(entry) -> None:  # type: ignore[no-untyped-def]
+    for paste in (
+        f'{{"error": "{_concrete(entry.message)}"}}',
+        f'HTTP/1.1 {entry.code}\nX-Generator: tyk.io\n\n{{"error": "{_concrete(entry.message)}"}}',
+    ):
+        result = MATCHER.match(paste)
+        assert result.confident, paste
+        assert result.matches[0].entry_id == entry.id, (paste, result.matches[0])
+
+
+@pytest.mark.parametrize(
+    "message, code",
+    [
+        ("Requested endpoint is forbidden", 403),
+        ("Certificate has expired", 403),
+        ("access from this IP has been disallowed", 403),
+        ("Client certificate required", 401),
+        (
+            "Session state is missing or unset! Please make sure that auth headers are properly "
+            "applied",
+            400,
+        ),
+        ("Content length is required for this request", 411),
+        ("websockets are not allowed", 422),
+        ("Request timeout while processing keys", 504),
+    ],
+)
+def test_named_gaps_have_entries_with_their_real_code(message: str, code: int) -> None:
+    entry = next(e for e in GAPS if e.message == message)
+    assert entry.code == code
+
+
+def test_version_ranges() -> None:
+    assert in_range("5.3.9", "<5.4") and not in_range("5.4.0", "<5.4")
+    assert in_range("5.14", ">=5.14") and in_range("5.5.1", ">=5.0,<5.6")
+    assert in_range("5.3.2", "==5.3") and not in_range("5.4", "==5.3")
+
+
+def test_version_notes_follow_the_paste() -> None:
+    entry = next(e for e in CATALOG if e.versions)
+    spec = entry.versions[0].applies
+    inside = next(
+        v for v in ("2.9", "4.0", "5.0", "5.3", "5.10", "5.14", "6.0") if in_range(v, spec)
+    )
+    assert notes_for_version(entry.versions, inside)[0] == entry.versions[0].note
+    assert all(n.startswith("(") for n in notes_for_version(entry.versions, None))
