@@ -98,6 +98,7 @@ class Service:
         self._entries: dict[str, Entry] = {}
         self._seen_state: tuple[int, int, Any] | None = None
         self._checked_at = 0.0
+        self._pruned_at = 0.0
         self._lock = threading.Lock()
 
     # -- set-up ---------------------------------------------------------------------------
@@ -282,6 +283,11 @@ class Service:
 
     def claim_event(self, event_id: str) -> bool:
         """True the first time this Slack event id is handled (retries and replicas skip it)."""
+        if time.monotonic() - self._pruned_at > 3600:
+            # Slack retries for minutes, not days: a day of event ids is plenty to remember.
+            with self.session() as s:
+                repo.prune_bookkeeping(s, datetime.now(UTC) - timedelta(days=1))
+            self._pruned_at = time.monotonic()
         with self.sessions() as s:
             return repo.claim_event(s, event_id)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -95,7 +95,7 @@ def _fill_row(row: EntryRow, entry: Entry, alias_origin: str) -> None:
     # unique constraint); learned aliases survive edits that do not mention them.
     existing = {a.text: a for a in row.aliases}
     wanted = [
-        existing.pop(text, None) or AliasRow(text=text, origin=alias_origin)
+        existing.pop(text) if text in existing else AliasRow(text=text, origin=alias_origin)
         for text in dict.fromkeys(entry.aliases)
     ]
     row.aliases = wanted + [a for a in existing.values() if a.origin == "learned"]
@@ -315,7 +315,8 @@ def helpfulness(session: Session) -> dict[str, tuple[int, int]]:
         .where(Vote.chosen_entry_id.is_not(None))
         .group_by(Vote.chosen_entry_id)
     ):
-        counts[chosen][0] += n
+        if chosen is not None:
+            counts[chosen][0] += n
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
@@ -370,9 +371,7 @@ def set_channel_autoreply(session: Session, channel_id: str, on: bool, by: str) 
 
 def prune_bookkeeping(session: Session, older_than: datetime) -> int:
     """Forget processed events older than a cut-off (Slack stops retrying after minutes)."""
-    result = session.execute(
-        ProcessedEvent.__table__.delete().where(ProcessedEvent.created_at < older_than)
-    )
+    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < older_than))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
