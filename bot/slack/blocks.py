@@ -117,6 +117,17 @@ def message(text: str, blocks: list[Block], **extra: Any) -> Message:
     return {"text": clip(text, MAX_FALLBACK), "blocks": cap(blocks), **extra}
 
 
+def fallback_text(rendered: Sequence[Block]) -> str:
+    """The plain notification text of some blocks (their sections' and contexts' texts)."""
+    texts: list[str] = []
+    for block in rendered:
+        if block.get("type") == "section":
+            texts.append(block["text"]["text"])
+        elif block.get("type") == "context":
+            texts.extend(e.get("text", "") for e in block.get("elements", []))
+    return clip(" ".join(texts), MAX_FALLBACK)
+
+
 def entry_title(entry: Entry) -> str:
     """`403 Access to this API has been disallowed`, escaped."""
     return f"{entry.code} {escape(entry.message)}"

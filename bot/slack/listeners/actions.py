@@ -74,9 +74,8 @@ class Reply:
                 view=blocks.updated_modal(view, new_blocks),
             )
             return
-        text = " ".join(b["text"]["text"] for b in new_blocks if b.get("type") == "section")
         self.respond(
-            text=blocks.clip(text, blocks.MAX_FALLBACK),
+            text=blocks.fallback_text(new_blocks),
             blocks=new_blocks,
             response_type="ephemeral",
             replace_original=replace,
