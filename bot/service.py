@@ -393,8 +393,3 @@ class Service:
             if best is None or score > (best.best.score if best.best else -1.0):
                 best = answer
         return None if best is None else self.record(best, source, user_id, channel_id)
-
-    def forget_handled_events(self, older_than: timedelta = timedelta(days=1)) -> int:
-        """Drop event-id bookkeeping older than a cut-off (Slack stops retrying after minutes)."""
-        with self.session() as s:
-            return repo.prune_bookkeeping(s, datetime.now(UTC) - older_than)

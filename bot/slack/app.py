@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,6 @@ from bot.slack.listeners import actions, commands, events, shortcuts, views
 from bot.slack.metrics import Metrics
 
 log = logging.getLogger("bot.slack")
-PRUNE_EVERY_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -41,19 +39,12 @@ class SlackApp:
 
 def _dedupe_events(deps: Deps) -> Any:
     """Global middleware: an event id is handled once, across Slack retries and replicas."""
-    last_prune = [0.0]
 
     def dedupe_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not deps.service.claim_event(str(event_id)):
             deps.metrics.count("event", "duplicate")
             return BoltResponse(status=200, body="")
-        if event_id and time.monotonic() - last_prune[0] > PRUNE_EVERY_SECONDS:
-            last_prune[0] = time.monotonic()
-            try:
-                deps.service.forget_handled_events()
-            except Exception:
-                log.exception("could not prune handled events")
         next()
         return None
 
