@@ -215,8 +215,8 @@ def _structured_fragments(text: str, lines: list[str], clues: Clues) -> None:
             clues.add_fragment(value, "error-field")
         _add_parts(value, clues)
     for line in lines:
-        if "=" not in line:
-            continue
+        if "msg=" not in line and "message=" not in line and "level=" not in line:
+            continue  # logrus fields only in logrus lines (not `WWW-Authenticate: error=`)
         for m in _LOGRUS_FIELD_RE.finditer(line):
             key, value = m.group(1), _unquote(m.group(2))
             if key in ("error", "err"):

@@ -262,7 +262,7 @@ class Matcher:
     def _generic_factor(fragment: Fragment, clues: Clues) -> float:
         """Short, common messages count fully only in a body or log line from Tyk."""
         factor = 1.0 if fragment.kind in ("error-field", "log-msg", "log-error") else 0.92
-        return factor if clues.tyk_signals else factor * 0.85
+        return factor if clues.tyk_signals else factor * 0.8
 
     @staticmethod
     def _similarity(fnorm: str, text: _Text) -> float:
@@ -279,7 +279,10 @@ class Matcher:
         else:
             part = fuzz.partial_ratio(fnorm, tnorm) / 100
             coverage = len(fnorm) / len(tnorm)
-            contained = part * (0.55 + 0.4 * coverage) if coverage >= 0.5 else 0.0
+            # Only part of the message was pasted: a hint, never a confident match by itself.
+            contained = part * (0.4 + 0.45 * coverage) if coverage >= 0.5 else 0.0
+            if fnorm in tnorm:
+                return contained
         return max(whole, contained)
 
     def _finish(

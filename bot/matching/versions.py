@@ -56,5 +56,5 @@ def in_range(version: str, spec: str) -> bool:
 def notes_for_version(notes: Iterable[VersionedNote], version: str | None) -> tuple[str, ...]:
     """The notes that apply to `version`; with no known version, every note with its range."""
     if version is None:
-        return tuple(f"({n.applies}) {n.note}" for n in notes)
+        return tuple(f"In gateway {n.applies}: {n.note}" for n in notes)
     return tuple(n.note for n in notes if in_range(version, n.applies))
