@@ -75,10 +75,24 @@ def test_version_ranges() -> None:
 
 
 def test_version_notes_follow_the_paste() -> None:
-    entry = next(e for e in CATALOG if e.versions)
-    spec = entry.versions[0].applies
-    inside = next(
-        v for v in ("2.9", "4.0", "5.0", "5.3", "5.10", "5.14", "6.0") if in_range(v, spec)
+    rate = next(e for e in CATALOG if e.id == "429-api-rate-limit-exceeded")
+    old_wording = rate.versions[0]
+    assert old_wording.applies == "<5.4"
+    assert notes_for_version(rate.versions, "==5.3.9") == (old_wording.note,)
+    assert notes_for_version(rate.versions, "==5.8.1") == ()
+    assert notes_for_version(rate.versions, ">=5.14") == ()
+    assert notes_for_version(rate.versions, "<5.14") == (f"In gateway <5.4: {old_wording.note}",)
+    assert notes_for_version(rate.versions, None)[0].startswith("In gateway <5.4: ")
+
+
+def test_answers_use_the_version_a_paste_reveals() -> None:
+    old = MATCHER.match(
+        'running tyk-gateway:v5.3.2 and getting {"error": "API Rate limit exceeded"}'
     )
-    assert notes_for_version(entry.versions, inside)[0] == entry.versions[0].note
-    assert all(n.startswith("In gateway ") for n in notes_for_version(entry.versions, None))
+    assert old.clues.version == "==5.3.2"
+    assert old.matches[0].entry_id == "429-api-rate-limit-exceeded"
+    new_log = (
+        'time="2026-07-14T09:12:44Z" level=info message="Attempted access to unauthorised API." '
+        "mw=AccessRightsCheck"
+    )
+    assert MATCHER.match(new_log).clues.version == ">=5.14"

@@ -72,7 +72,7 @@ class Clues:
     fragments: list[Fragment] = field(default_factory=list)
     codes: dict[int, float] = field(default_factory=dict)
     tyk_signals: list[str] = field(default_factory=list)
-    version: str | None = None
+    version: str | None = None  # a range: `==5.3.9` from a version string, `>=5.14` from logs
     version_hint: str = ""
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -271,10 +271,10 @@ def _version(text: str, clues: Clues) -> None:
     low = text.lower()
     m = _VERSION_RE.search(low) if ("tyk" in low or "gateway" in low) else None
     if m:
-        clues.version, clues.version_hint = m.group(1), f"version string {m.group(0)!r}"
+        clues.version, clues.version_hint = f"=={m.group(1)}", f"version string {m.group(0)!r}"
     elif re.search(r"\blevel=\w+ message=", text) or (
         _RFC3339_TIME_RE.search(text) and (" message=" in text)
     ):
-        clues.version, clues.version_hint = "5.14", "log lines use message= (Tyk 5.14 or newer)"
+        clues.version, clues.version_hint = ">=5.14", "log lines use message= (Tyk 5.14 or newer)"
     elif re.search(r"\blevel=\w+ msg=", text) and _LEGACY_TIME_RE.search(text):
-        clues.version, clues.version_hint = "5.13", "legacy log format with msg= (before 5.14)"
+        clues.version, clues.version_hint = "<5.14", "legacy log format with msg= (before 5.14)"

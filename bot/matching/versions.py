@@ -53,8 +53,26 @@ def in_range(version: str, spec: str) -> bool:
     return True
 
 
-def notes_for_version(notes: Iterable[VersionedNote], version: str | None) -> tuple[str, ...]:
-    """The notes that apply to `version`; with no known version, every note with its range."""
-    if version is None:
+_PROBES = [
+    f"{major}.{minor}.{patch}"
+    for major in range(1, 8)
+    for minor in range(0, 21)
+    for patch in (0, 5)
+]
+
+
+def overlaps(spec_a: str, spec_b: str) -> bool:
+    """Whether some gateway version satisfies both ranges."""
+    return any(in_range(v, spec_a) and in_range(v, spec_b) for v in _PROBES)
+
+
+def notes_for_version(notes: Iterable[VersionedNote], seen: str | None) -> tuple[str, ...]:
+    """The notes that concern the gateway version range seen in a paste (`==5.3.9`,
+    `>=5.14`, `<5.14`): plain when the version is exact, labelled with their range when the
+    paste only narrows it down, and every note, labelled, when nothing is known."""
+    notes = list(notes)
+    if seen is None:
         return tuple(f"In gateway {n.applies}: {n.note}" for n in notes)
-    return tuple(n.note for n in notes if in_range(version, n.applies))
+    if seen.startswith("=="):
+        return tuple(n.note for n in notes if in_range(seen[2:], n.applies))
+    return tuple(f"In gateway {n.applies}: {n.note}" for n in notes if overlaps(seen, n.applies))

@@ -142,3 +142,22 @@ def test_stats_count_queries_and_votes(service: Service) -> None:
     assert figures["queries"] == 1 and figures["confident"] == 1
     assert figures["votes_helped"] == 1
     assert figures["top_entries"][0]["id"] == "403-quota-exceeded"
+
+
+def test_answer_carries_the_version_notes_for_the_paste(service: Service) -> None:
+    answer = service.explain('tyk-gateway:v5.3.2 says {"error": "API Rate limit exceeded"}')
+    best = answer.candidates[0]
+    assert best.entry.id == "429-api-rate-limit-exceeded"
+    assert answer.version == "==5.3.2"
+    assert best.version_notes == (best.entry.versions[0].note,)
+    newer = service.explain('tyk-gateway:v5.9.0 says {"error": "API Rate Limit Exceeded"}')
+    assert newer.candidates[0].version_notes == ()
+
+
+def test_old_event_ids_are_pruned(service: Service) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    assert service.claim_event("EvOld")
+    with service.session() as s:
+        assert repo.prune_bookkeeping(s, datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert service.claim_event("EvOld")
