@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings
 from bot.service import Service
 from bot.slack.app import SlackApp, build_app
+from bot.slack.client import api_base_url, make_client
 from bot.slack.web import WSGIApp, wsgi_app
 
 log = logging.getLogger("bot.slack")
@@ -70,16 +71,25 @@ def check_settings(settings: Settings) -> str:
 
 
 def start_app(settings: Settings, socket_mode: bool) -> SlackApp:
-    """Open the service and build the app; a token Slack rejects is a ConfigError."""
+    """Check the bot token with Slack, open the service and build the app (ConfigError if not)."""
+    client = make_client(settings)
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        raise ConfigError(
+            f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token "
+            "and that the app is installed to the workspace"
+        ) from exc
+    except OSError as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise ConfigError(
+            f"cannot reach the Slack API at {api_base_url(settings)} ({reason})"
+        ) from exc
     service = Service.open(settings)
     try:
-        return build_app(settings, service, socket_mode=socket_mode)
-    except (BoltError, SlackApiError) as exc:
-        reason = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error")
-        detail = reason or str(exc).splitlines()[0]
-        raise ConfigError(
-            f"Slack rejected SLACK_BOT_TOKEN ({detail}); check the token and SLACK_API_URL"
-        ) from exc
+        return build_app(settings, service, client=client, socket_mode=socket_mode)
+    except BoltError as exc:
+        raise ConfigError(f"cannot start the Slack app: {str(exc).splitlines()[0]}") from exc
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
