@@ -68,7 +68,9 @@ def build_app(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not socket_mode,
-        process_before_response=False,
+        # Commands and modal submissions answer in the HTTP response itself (no 10 ms ack
+        # polling); events, buttons and shortcuts acknowledge first and work lazily.
+        process_before_response=True,
         logger=log,
         name="tykbot",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.config import Settings
 from bot.service import Service
@@ -18,6 +19,11 @@ class Deps:
     settings: Settings
     service: Service
     metrics: Metrics
+
+
+def ack_now(ack: Any) -> None:
+    """Acknowledge at once; the work runs afterwards as a lazy listener (Slack waits 3 s)."""
+    ack()
 
 
 def guarded(

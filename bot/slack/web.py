@@ -37,7 +37,7 @@ def wsgi_app(slack: SlackApp, events: bool = True) -> WSGIApp:
                     b"POST only\n",
                     "text/plain; charset=utf-8",
                 )
-            return bolt(environ, start_response)  # type: ignore[arg-type]
+            return bolt(environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok = slack.service.healthy()
             body = json.dumps({"status": "ok" if ok else "unavailable", "database": ok}).encode()

@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.service import InputError
 from bot.slack import blocks
-from bot.slack.deps import Deps, guarded
+from bot.slack.deps import Deps, ack_now, guarded
 
 
 def register(app: App, deps: Deps) -> None:
@@ -27,16 +27,13 @@ def register(app: App, deps: Deps) -> None:
         name: str,
         handler: Callable[[Deps, Reply, dict[str, Any], str], str],
     ) -> None:
-        @app.action(action_id)
         def on_action(
-            ack: Ack,
             body: dict[str, Any],
             action: dict[str, Any],
             respond: Respond,
             client: WebClient,
             logger: logging.Logger,
         ) -> None:
-            ack()
             reply = Reply(body, respond, client)
             value = blocks.decode_value(action.get("value"))
             guarded(
@@ -46,6 +43,8 @@ def register(app: App, deps: Deps) -> None:
                 logger,
                 lambda: reply.send([blocks.section(blocks.error_message()["text"])]),
             )
+
+        app.action(action_id)(ack=ack_now, lazy=[on_action])
 
     listen(blocks.SHARE, "share", share)
     listen(blocks.HELPED, "vote", lambda d, r, v, u: vote(d, r, v, u, helpful=True))

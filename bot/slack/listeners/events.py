@@ -13,7 +13,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import blocks
-from bot.slack.deps import Deps, guarded
+from bot.slack.deps import Deps, ack_now, guarded
 from bot.slack.payloads import mentions, message_text, plain_text, without_mention
 
 # Message subtypes that are someone posting text; edits, deletes, joins and the rest are not.
@@ -24,13 +24,11 @@ CHANNEL_TYPES = {"channel", "group"}
 def register(app: App, deps: Deps) -> None:
     """Add the message and app_mention listeners (every subscribed event has one)."""
 
-    @app.event("message")
     def on_message(
         event: dict[str, Any], context: BoltContext, client: WebClient, logger: logging.Logger
     ) -> None:
         guarded(deps, "message", lambda: auto_reply(deps, client, context, event), logger)
 
-    @app.event("app_mention")
     def on_mention(
         event: dict[str, Any], context: BoltContext, client: WebClient, logger: logging.Logger
     ) -> None:
@@ -44,6 +42,10 @@ def register(app: App, deps: Deps) -> None:
         guarded(
             deps, "mention", lambda: answer_mention(deps, client, context, event), logger, tell_user
         )
+
+    # Acknowledge at once; reply afterwards (Slack retries events it waits 3 s for).
+    app.event("message")(ack=ack_now, lazy=[on_message])
+    app.event("app_mention")(ack=ack_now, lazy=[on_mention])
 
 
 def ignored_sender(deps: Deps, context: BoltContext, event: dict[str, Any]) -> bool:

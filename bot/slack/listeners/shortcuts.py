@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.service import InputError
 from bot.slack import blocks
-from bot.slack.deps import Deps, guarded
+from bot.slack.deps import Deps, ack_now, guarded
 from bot.slack.payloads import message_text
 
 CALLBACK_ID = "tyk_explain_message"
@@ -19,12 +19,9 @@ CALLBACK_ID = "tyk_explain_message"
 def register(app: App, deps: Deps) -> None:
     """Add the message shortcut listener."""
 
-    @app.message_shortcut(CALLBACK_ID)
     def explain_message(
-        ack: Ack, shortcut: dict[str, Any], client: WebClient, logger: logging.Logger
+        shortcut: dict[str, Any], client: WebClient, logger: logging.Logger
     ) -> None:
-        ack()
-
         def tell_user() -> None:
             client.views_open(
                 trigger_id=shortcut["trigger_id"],
@@ -32,6 +29,8 @@ def register(app: App, deps: Deps) -> None:
             )
 
         guarded(deps, "shortcut", lambda: open_answer(deps, client, shortcut), logger, tell_user)
+
+    app.message_shortcut(CALLBACK_ID)(ack=ack_now, lazy=[explain_message])
 
 
 def open_answer(deps: Deps, client: WebClient, shortcut: dict[str, Any]) -> str:

@@ -1,0 +1,245 @@
+"""Slash command round trip: signed HTTP request to answer, tykbot vs a bare Bolt app.
+
+Both run under the same gunicorn settings (`bot.slack.serve.gunicorn_options`: gthread, one
+worker process) on this machine, against a local stand-in for Slack's `auth.test`. The client
+sends signed `/tykerror` requests one at a time over a kept-alive connection and times each
+until the full answer is read. tykbot matches the paste, logs the query to SQLite and renders
+Block Kit; the bare app acks one trivial command with "ok". Prints median and p99 of both.
+
+    .venv/bin/python benchmarks/bench_slash.py [--requests 2000] [--paste TEXT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+SECRET = "8f742231b10e8888abcd99eeefff85a5"
+TOKEN = "xoxb-1-2-bench"
+PASTES = [
+    '{"error": "Key not authorised"}',
+    "HTTP/1.1 429 Too Many Requests\nContent-Type: application/json\n\n"
+    '{"error": "Rate limit exceeded"}',
+    'time="2024-05-01T10:00:00Z" level=error msg="Key not authorized: token has expired" '
+    "api_id=abc mw=AuthKey origin=10.0.0.1 path=/orders",
+]
+
+
+# -- a stand-in for Slack (auth.test only) -------------------------------------------------------
+class _FakeSlack(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps(
+            {
+                "ok": True,
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+                "team_id": "T1",
+                "user": "tykbot",
+                "team": "Bench",
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# -- the bare Bolt app, served exactly like tykbot ----------------------------------------------
+def serve_bare(process_before_response: bool) -> None:
+    """Run a Bolt app with one trivial command under tykbot's gunicorn settings."""
+    from slack_bolt import Ack, App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    from bot.config import Settings
+    from bot.slack.client import make_client
+    from bot.slack.serve import GunicornServer, gunicorn_options
+
+    settings = Settings()
+    app = App(
+        client=make_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        process_before_response=process_before_response,
+    )
+
+    @app.command("/tykerror")
+    def trivial(ack: Ack) -> None:
+        ack("ok")
+
+    GunicornServer(SlackRequestHandler(app), gunicorn_options(settings, host="127.0.0.1")).run()
+
+
+# -- the client -------------------------------------------------------------------------------
+def signed(body: str) -> dict[str, str]:
+    stamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256)
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": f"v0={digest.hexdigest()}",
+    }
+
+
+def wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("server did not start")
+
+
+def measure(port: int, pastes: list[str], requests: int, warmup: int) -> tuple[list[float], str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    timings: list[float] = []
+    sample = ""
+    for i in range(warmup + requests):
+        body = urlencode(
+            {
+                "command": "/tykerror",
+                "text": pastes[i % len(pastes)],
+                "user_id": "UBENCH",
+                "channel_id": "CBENCH",
+                "team_id": "T1",
+                "response_url": "http://127.0.0.1:9/unused",
+                "trigger_id": "t",
+            }
+        )
+        headers = signed(body)
+        start = time.perf_counter()
+        conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        elapsed = time.perf_counter() - start
+        if response.status != 200:
+            raise SystemExit(f"HTTP {response.status}: {data[:200]!r}")
+        if i >= warmup:
+            timings.append(elapsed)
+        sample = data.decode()
+    conn.close()
+    return timings, sample
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run(
+    label: str,
+    command: list[str],
+    env: dict[str, str],
+    pastes: list[str],
+    requests: int,
+    warmup: int,
+) -> tuple[float, float]:
+    port = int(env["PORT"])
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_up(port, proc)
+            timings, sample = measure(port, pastes, requests, warmup)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+    median, p99 = statistics.median(timings) * 1000, percentile(timings, 0.99) * 1000
+    answer = json.loads(sample).get("text", sample) if sample.startswith("{") else sample
+    print(
+        f"{label:<34} median {median:7.2f} ms   p99 {p99:7.2f} ms   "
+        f"({len(timings)} requests; answer: {answer[:50]!r})"
+    )
+    return median, p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--paste", action="append", help="paste(s) to send (default: three)")
+    parser.add_argument("--bare-server", choices=["default", "sync"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_server:
+        serve_bare(process_before_response=args.bare_server == "sync")
+        return
+    fake = ThreadingHTTPServer(("127.0.0.1", 0), _FakeSlack)
+    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TYKBOT_"))}
+        env.update(
+            SLACK_BOT_TOKEN=TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=f"http://127.0.0.1:{fake.server_address[1]}/api/",
+            DATABASE_URL=f"sqlite:///{tmp}/bench.db",
+            TYKBOT_LOG_LEVEL="WARNING",
+            PYTHONPATH=str(root),
+        )
+        pastes = args.paste or PASTES
+        tykbot = Path(sys.executable).with_name("tykbot")
+        print(
+            f"slash command round trip, {args.requests} signed requests each "
+            f"after {args.warmup} warm-up, gunicorn gthread x1, {os.cpu_count()} CPUs"
+        )
+        ours = run(
+            "tykbot /tykerror (match+log+blocks)",
+            [str(tykbot), "serve"],
+            {**env, "PORT": str(free_port())},
+            pastes,
+            args.requests,
+            args.warmup,
+        )
+        bare = run(
+            "bare Bolt, one trivial command",
+            [sys.executable, __file__, "--bare-server", "default"],
+            {**env, "PORT": str(free_port())},
+            pastes,
+            args.requests,
+            args.warmup,
+        )
+        bare_sync = run(
+            "bare Bolt, process_before_response",
+            [sys.executable, __file__, "--bare-server", "sync"],
+            {**env, "PORT": str(free_port())},
+            pastes,
+            args.requests,
+            args.warmup,
+        )
+    fake.shutdown()
+    for label, other in (("bare Bolt", bare), ("bare Bolt, process_before_response", bare_sync)):
+        print(
+            f"ratio tykbot / {label}: median {ours[0] / other[0]:.2f}x, "
+            f"p99 {ours[1] / other[1]:.2f}x (target <= 1.5x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
