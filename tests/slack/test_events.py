@@ -255,14 +255,29 @@ def test_a_mention_in_a_thread_explains_the_parent(harness: Harness) -> None:
     assert harness.fake.of("conversations.replies")[0].args["ts"] == parent
 
 
-def test_a_mention_shows_best_guesses_and_says_so(harness: Harness) -> None:
-    mention_pair(harness, f"<@{BOT_USER_ID}> got a 403 saying access not really allowed hmm")
+GUESSES = [
+    "quota something exceeded?",
+    "certificate error upstream",
+    "Access to this API disallowed maybe",
+    "got a 403 saying access not really allowed",
+]
+
+
+def test_a_mention_shows_best_guesses_and_says_so(harness: Harness, service: Service) -> None:
+    unsure = [
+        t
+        for t in GUESSES
+        if (a := service.explain(t, log=False)).best is not None and not a.confident
+    ]
+    assert unsure, "expected at least one paste the matcher is unsure about"
+    mention_pair(harness, f"<@{BOT_USER_ID}> {unsure[0]}")
     harness.wait("mention", 1)
+    harness.wait("message", 1)
     [reply] = replies(harness)
     text = all_text(reply["blocks"])
-    assert "not sure" in text or "No match" in text or "confident match" in text
-    if "best guess" in text:
-        assert "not sure" in text
+    assert "not sure" in text and "best guess" in text
+    assert set(buttons(reply["blocks"])) == {"tyk_helped", "tyk_not_helped"}
+    assert harness.slack.metrics.value("message", "replied") == 0
 
 
 def test_an_empty_mention_gets_help(harness: Harness) -> None:
