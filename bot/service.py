@@ -94,8 +94,8 @@ class Service:
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
-        self._matcher: Matcher | None = None
-        self._entries: dict[str, Entry] = {}
+        # The matcher and the entries it was built from, swapped together (one reference).
+        self._snapshot: tuple[Matcher, dict[str, Entry]] | None = None
         self._seen_state: tuple[int, int, Any] | None = None
         self._checked_at = 0.0
         self._pruned_at = 0.0
@@ -141,28 +141,33 @@ class Service:
     # -- the matcher snapshot ---------------------------------------------------------------
     def matcher(self) -> Matcher:
         """The matcher for the current catalog, rebuilt when another process changed it."""
+        return self._current()[0]
+
+    def _current(self) -> tuple[Matcher, dict[str, Entry]]:
         now = time.monotonic()
+        snapshot = self._snapshot
         fresh = now - self._checked_at < self.settings.tykbot_catalog_poll_seconds
-        if self._matcher is not None and fresh:
-            return self._matcher
+        if snapshot is not None and fresh:
+            return snapshot
         with self._lock, self.session() as s:
             state = (
                 repo.catalog_version(s),
                 s.scalar(select(func.count()).select_from(Vote)) or 0,
                 s.scalar(select(func.max(Vote.updated_at))),
             )
-            if self._matcher is None or state != self._seen_state:
+            if self._snapshot is None or state != self._seen_state:
                 entries = repo.load_entries(s)
-                self._entries = {e.id: e for e in entries}
-                self._matcher = Matcher(entries, repo.helpfulness(s))
+                self._snapshot = (
+                    Matcher(entries, repo.helpfulness(s)),
+                    {e.id: e for e in entries},
+                )
                 self._seen_state = state
             self._checked_at = time.monotonic()
-            return self._matcher
+            return self._snapshot
 
     def entry(self, entry_id: str) -> Entry | None:
         """One entry of the current snapshot."""
-        self.matcher()
-        return self._entries.get(entry_id)
+        return self._current()[1].get(entry_id)
 
     # -- use cases --------------------------------------------------------------------------
     def explain(
@@ -183,32 +188,17 @@ class Service:
         if truncated:
             text = text[:MAX_PASTE_CHARS]
         redaction = redact(text)
-        matcher = self.matcher()
+        matcher, entries = self._current()
         result = matcher.match(redaction.text, limit=max(limit, 1))
         version = result.clues.version
-        candidates = tuple(self._candidate(m, version) for m in result.matches[:limit])
+        candidates = tuple(self._candidate(entries, m, version) for m in result.matches[:limit])
         also = tuple(
-            self._candidate(m, version)
+            self._candidate(entries, m, version)
             for m in result.distinct_errors
             if not candidates or m.entry_id != candidates[0].entry.id
         )
-        query_id = None
-        if log:
-            with self.session() as s:
-                query_id = repo.log_query(
-                    s,
-                    source=source if source in SOURCES else "api",
-                    user_id=user_id,
-                    channel_id=channel_id,
-                    text=redaction.text[:20_000],
-                    had_secret=redaction.found,
-                    top_entry_id=candidates[0].entry.id if candidates else None,
-                    top_score=candidates[0].score if candidates else 0.0,
-                    confident=result.confident,
-                    match_ids=[c.entry.id for c in candidates],
-                )
-        return Answer(
-            query_id=query_id,
+        answer = Answer(
+            query_id=None,
             text=redaction.text,
             candidates=candidates,
             confident=result.confident,
@@ -219,9 +209,11 @@ class Service:
             also_found=also,
             truncated=truncated,
         )
+        return self.record(answer, source, user_id, channel_id) if log else answer
 
-    def _candidate(self, match: Match, version: str | None) -> Candidate:
-        entry = self._entries[match.entry_id]
+    @staticmethod
+    def _candidate(entries: dict[str, Entry], match: Match, version: str | None) -> Candidate:
+        entry = entries[match.entry_id]
         notes = notes_for_version(entry.versions, version)
         return Candidate(entry=entry, score=match.score, reason=match.reason, version_notes=notes)
 
@@ -230,17 +222,18 @@ class Service:
         code = code_from_word(code_or_word)
         if code is None:
             return []
-        return [self._entries[e.id] for e in self.matcher().entries_for_code(code)]
+        matcher, entries = self._current()
+        return [entries[e.id] for e in matcher.entries_for_code(code)]
 
     def search(self, words: str, limit: int = 10) -> list[Candidate]:
         """Entries whose message, aliases, cause, action or tags mention the words (ranked)."""
         wanted = [w for w in words.lower().split() if w]
         if not wanted:
             return []
-        matcher = self.matcher()
+        matcher, entries = self._current()
         fuzzy = {m.entry_id: m for m in matcher.match(words, limit=limit).matches}
         scored: list[Candidate] = []
-        for entry in self._entries.values():
+        for entry in entries.values():
             if entry.status != "active":
                 continue
             hay = " ".join(
