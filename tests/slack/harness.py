@@ -209,24 +209,37 @@ class Harness:
         **fields: Any,
     ) -> tuple[dict[str, Any], Response]:
         """A channel message event; returns the event and the app's response."""
-        ts = ts or next_ts()
-        event = {
-            "type": "message",
-            "channel": channel,
-            "text": text,
-            "ts": ts,
-            "channel_type": "channel",
-            "team": TEAM_ID,
-            "event_ts": ts,
-        }
-        if user:
-            event["user"] = user
-        event.update(fields)
+        event = message_event(text, channel=channel, user=user, ts=ts, **fields)
         return event, self.event(event, signed=signed)
 
     def wait(self, listener: str, count: float) -> float:
         """Wait until a listener finished `count` requests (replies happen after the ack)."""
         return self.slack.metrics.wait(listener, count)
+
+
+def message_event(
+    text: str,
+    *,
+    channel: str = "CCHAN",
+    user: str | None = "UPOSTER",
+    ts: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """The `message` event Slack sends for a post in a channel."""
+    ts = ts or next_ts()
+    event = {
+        "type": "message",
+        "channel": channel,
+        "text": text,
+        "ts": ts,
+        "channel_type": "channel",
+        "team": TEAM_ID,
+        "event_ts": ts,
+    }
+    if user:
+        event["user"] = user
+    event.update(fields)
+    return event
 
 
 def buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -12,7 +12,7 @@ from bot.service import Service
 from bot.slack.app import build_app
 from bot.store.models import QueryLog
 from tests.slack.fake_slack import BOT_ID, BOT_USER_ID, Canned, FakeSlack
-from tests.slack.harness import Harness, all_text, buttons, next_ts
+from tests.slack.harness import Harness, all_text, buttons, message_event, next_ts
 from tests.slack.test_commands import JWT, PASTE
 
 QUOTA = '{"error": "Quota exceeded"}'
@@ -66,14 +66,7 @@ def test_one_reply_per_thread_and_entry(harness: Harness) -> None:
 
 
 def test_a_retried_event_is_answered_once(harness: Harness) -> None:
-    event = {
-        "type": "message",
-        "channel": "CCHAN",
-        "user": "U1",
-        "text": PASTE,
-        "ts": next_ts(),
-        "channel_type": "channel",
-    }
+    event = message_event(PASTE, user="U1")
     first = harness.event(event, event_id="EvRETRY1")
     retries = [harness.event(event, event_id="EvRETRY1", retry_num=n) for n in (1, 2, 3)]
     assert first.status == 200 and all(r.status == 200 for r in retries)
@@ -83,14 +76,7 @@ def test_a_retried_event_is_answered_once(harness: Harness) -> None:
 
 
 def test_the_same_message_under_two_event_ids_is_answered_once(harness: Harness) -> None:
-    event = {
-        "type": "message",
-        "channel": "CCHAN",
-        "user": "U1",
-        "text": PASTE,
-        "ts": next_ts(),
-        "channel_type": "channel",
-    }
+    event = message_event(PASTE, user="U1")
     harness.event(event, event_id="EvA")
     harness.event(event, event_id="EvB")
     harness.wait("message", 2)
@@ -102,14 +88,7 @@ def test_concurrent_deliveries_to_two_replicas_give_one_reply(
 ) -> None:
     other_replica = Harness(build_app(slack_settings, Service(slack_settings)), fake)
     try:
-        event = {
-            "type": "message",
-            "channel": "CCHAN",
-            "user": "U1",
-            "text": PASTE,
-            "ts": next_ts(),
-            "channel_type": "channel",
-        }
+        event = message_event(PASTE, user="U1")
         statuses: list[int] = []
         threads = [
             threading.Thread(
