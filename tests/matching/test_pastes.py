@@ -130,6 +130,100 @@ NEGATIVES = [
     "java.net.SocketTimeoutException: Read timed out",
 ]
 
+SENTENCES_AND_LOGS = [
+    (
+        "authorization feild missing when calling /orders with the mobile app",
+        ["Authorization Field Missing"],
+    ),
+    (
+        "key not authorised when using the jwt from auth0",
+        [
+            "Key not authorized",
+            "Key not authorised: Unexpected signing method",
+            "Key not authorised: no matching policy",
+        ],
+    ),
+    ("getting 'quota exceeded' after upgrading to 5.3", ["Quota Exceeded"]),
+    ("the gateway keeps saying API rate limit exceeded even at 1 rps", ["API Rate Limit Exceeded"]),
+    ("upstream service reached hard timout on /reports", ["Upstream service reached hard timeout"]),
+    ("Key is not active please renew", ["Key is not active, please renew"]),
+    (
+        "tyk says 'this api version does not seem to exist' for v2 header",
+        ["This API version does not seem to exist", "Version Does Not Exist"],
+    ),
+    ("policy not found when attaching gold-tier to the key", ["Policy not found"]),
+    (
+        "certificate with sha256 abcdef0123 not allowed",
+        ["Certificate with SHA256 $certID not allowed"],
+    ),
+    (
+        "Attempted access with non-existent cert.",
+        ["Attempted access with non-existent cert", "Access to this API has been disallowed"],
+    ),
+    (
+        '[pod/tyk-gw-5d9c/gateway] time="2025-02-02T10:00:00Z" level=warning msg="Attempted access with non-existent key." api_id=x mw=AuthKey',
+        ["Access to this API has been disallowed"],
+    ),
+    (
+        '2025-02-02T10:00:00.123Z stdout F time="2025-02-02T10:00:00Z" level=info msg="Attempted access from expired key." mw=KeyExpired',
+        ["Key has expired, please renew"],
+    ),
+    (
+        'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Basic realm="orders"\n\n{"error": "User not authorised"}',
+        ["Wrong Password"],
+    ),
+    (
+        '{"error": "Access to this API has been disallowed"}  -- from the partner key, created yesterday',
+        ["Access to this API has been disallowed"],
+    ),
+    (
+        'kubectl logs tyk-gw | grep error\ntime="Jan 01 00:00:00" level=error msg="Upstream host lookup failed" api_id=1',
+        ["Upstreaming host lookup failed"],
+    ),
+    ("tyk returns 503 all hosts are down even though the pods are up", ["All hosts are down"]),
+    ("we see 'Client closed request' 499s in the analytics", ["Client closed request"]),
+    ('{"status":"error","message":"Failed to remove the key"}', ["Failed to remove the key"]),
+    (
+        "Batch request creation failed , request structure malformed",
+        ["Batch request creation failed, request structure malformed"],
+    ),
+    (
+        '{"status": "error", "message": "Request APIID does not match that in Definition! For Update operations these must match."}',
+        ["Request apiID does not match that in Definition! For Update operations these must match"],
+    ),
+    ("OAuth client ID is empty", ["OAuth client ID is empty", "OAuth Client Id Empty"]),
+    ("client_secret is required", ["OAuth Client Secret Empty"]),
+    ("error: Couldn't decode OAS object", ["Couldn’t decode OAS object"]),
+    (
+        'org quota exceeded: "This organisation quota has been exceeded, please contact your API administrator"',
+        ["This organisation quota has been exceeded, please contact your API administrator"],
+    ),
+    (
+        "GraphQL depth limit exceeded for query GetOrders",
+        ["GraphQL Depth Limit Exceeded", "Depth limit exceeded"],
+    ),
+]
+MORE_NEGATIVES = [
+    "anyone know when tyk 5.8 is released?",
+    "rate limiting question: does tyk count OPTIONS requests towards the quota?",
+    "our nginx ingress returns 413 Request Entity Too Large for uploads",
+    "Error: getaddrinfo ENOTFOUND api.internal",
+    "ssl handshake failed with the legacy soap service, cipher mismatch",
+    '{"error": "invalid_request", "error_description": "Missing grant type"}',
+    "HTTP 500 from the orders service itself, not the gateway: NullPointerException at OrderService.java:88",
+    "the dashboard shows 0 requests for the last hour, analytics pump maybe stuck?",
+    "I think the key expired yesterday, can someone regenerate it?",
+    "403 from cloudflare WAF: Sorry, you have been blocked",
+    'psycopg2.OperationalError: FATAL: password authentication failed for user "tyk"',
+    "git push rejected: ! [remote rejected] main -> main (protected branch hook declined)",
+    "ImagePullBackOff on tyk-pump after the registry migration",
+    "yes the policy is attached, I checked in the dashboard",
+    "Error: EACCES: permission denied, open '/opt/tyk-gateway/tyk.conf'",
+]
+
+POSITIVES += SENTENCES_AND_LOGS
+NEGATIVES += MORE_NEGATIVES
+
 MATCHER = Matcher(load_knowledge())
 
 
@@ -140,8 +234,9 @@ def test_paste_ranks_its_entry_first(paste: str, expected: list[str]) -> None:
 
 
 def test_nearly_all_positive_pastes_are_confident() -> None:
+    # Bodies and log lines are confident; a message inside a sentence may only be a best guess.
     confident = sum(MATCHER.match(redact(p).text).confident for p, _ in POSITIVES)
-    assert confident >= len(POSITIVES) - 2
+    assert confident >= 0.85 * len(POSITIVES)
 
 
 @pytest.mark.parametrize("paste", NEGATIVES)
