@@ -129,8 +129,7 @@ def answer_text(answer: Answer) -> str:
     for note in best.version_notes:
         lines.append(_wrap("Version", note))
     if answer.version:
-        seen = answer.version.removeprefix("==")
-        lines.append(f"    Gateway version seen: {seen} ({answer.version_hint})")
+        lines.append(f"    Gateway version seen: {answer.version_seen} ({answer.version_hint})")
     lines.append(_wrap("Why", best.reason))
     lines.append(f"    Docs: {e.docs_url}")
     if answer.also_found:

@@ -63,6 +63,11 @@ class Answer:
         return self.candidates[0] if self.candidates else None
 
     @property
+    def version_seen(self) -> str:
+        """The gateway version the paste revealed, for people: `5.3.9`, `>=5.14` or ``."""
+        return (self.version or "").removeprefix("==")
+
+    @property
     def secret_found(self) -> bool:
         """Whether the paste held a secret (it was redacted before logging)."""
         return bool(self.secrets)

@@ -168,7 +168,7 @@ def best_match_blocks(best: Candidate, answer: Answer) -> list[Block]:
         notes = "\n".join(f"• {escape(n)}" for n in best.version_notes)
         blocks.append(section(f"*Your gateway version:*\n{notes}"))
     why = f"Why: {escape(best.reason)}" if best.reason else ""
-    seen = f"Gateway version seen: {escape(answer.version)}" if answer.version else ""
+    seen = f"Gateway version seen: {escape(answer.version_seen)}" if answer.version else ""
     docs = f"<{e.docs_url}|Tyk docs>" if e.docs_url.startswith("http") else ""
     blocks.append(context(*(t for t in (why, seen, docs) if t)))
     return blocks
