@@ -151,6 +151,18 @@ def test_serve_with_a_token_slack_rejects_exits_with_one_line(
     assert len(lines) == 1, done.stderr
 
 
+def slash_command(fake: FakeSlack) -> dict[str, str]:
+    """The fields Slack sends for `/tykerror <PASTE>` (form body over HTTP, JSON over a socket)."""
+    return {
+        "command": "/tykerror",
+        "text": PASTE,
+        "user_id": "U1",
+        "channel_id": "C1",
+        "team_id": "T0001",
+        "response_url": fake.response_url(),
+    }
+
+
 def test_serve_http_mode_end_to_end_on_gunicorn(
     tmp_path: Path, database_url: str, fake: FakeSlack
 ) -> None:
@@ -161,16 +173,7 @@ def test_serve_http_mode_end_to_end_on_gunicorn(
         health = http(f"http://127.0.0.1:{port}/healthz")
         assert health.json() == {"status": "ok", "database": True}
         assert "gunicorn" in health.headers.get("Server", "")
-        body = urlencode(
-            {
-                "command": "/tykerror",
-                "text": PASTE,
-                "user_id": "U1",
-                "channel_id": "C1",
-                "team_id": "T0001",
-                "response_url": fake.response_url(),
-            }
-        )
+        body = urlencode(slash_command(fake))
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
         answer = http(f"http://127.0.0.1:{port}/slack/events", body.encode(), headers)
         assert answer.status == 200 and "Key not authori" in answer.json()["text"]
@@ -218,14 +221,7 @@ def test_serve_socket_mode_connects_and_answers(
                     "envelope_id": "env-1",
                     "type": "slash_commands",
                     "accepts_response_payload": True,
-                    "payload": {
-                        "command": "/tykerror",
-                        "text": PASTE,
-                        "user_id": "U1",
-                        "channel_id": "C1",
-                        "team_id": "T0001",
-                        "response_url": fake.response_url(),
-                    },
+                    "payload": slash_command(fake),
                 }
             )
             ack = ws.ack_for("env-1")
