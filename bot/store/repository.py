@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -235,16 +235,6 @@ def history(session: Session, entry_id: str) -> list[EntryRevision]:
     return list(session.scalars(query))
 
 
-def add_learned_alias(session: Session, entry_id: str, text: str) -> bool:
-    """Teach an entry a phrase people used for it; False when it already knows it."""
-    row = get_entry_row(session, entry_id)
-    if any(a.text == text for a in row.aliases):
-        return False
-    row.aliases.append(AliasRow(text=text, origin="learned", position=len(row.aliases)))
-    bump_catalog_version(session)
-    return True
-
-
 def log_query(session: Session, **values: Any) -> int:
     """Record one explained paste; returns its id."""
     row = QueryLog(created_at=utcnow(), **values)
@@ -402,8 +392,3 @@ def query_stats(session: Session, since: datetime | None = None) -> dict[str, An
         "votes_not_helped": sum(v[1] for v in helped.values()),
         "top_entries": [{"id": eid, "count": n} for eid, n in top],
     }
-
-
-def touch_catalog_version(session: Session) -> None:
-    """Bump the catalog version without a content change (forces every replica to reload)."""
-    session.execute(update(CatalogState).values(version=CatalogState.version + 1))
