@@ -20,6 +20,41 @@ DOCS_URL = "https://tyk.io/docs/error-response-codes/"
 ORIGINS = ("docs", "gateway-source", "admin")
 STATUSES = ("active", "retired")
 CATALOG_FILE = "tyk-gateway-errors.yaml"
+SUMMARY_MAX = 120
+FIRST_STEP_MAX = 200
+# The values a `first_step` template may name, each with the words shown when the paste lacks it.
+PLACEHOLDERS: dict[str, str] = {
+    "host": "<upstream-host>",  # the upstream host named in the error (lookup, dial, URL)
+    "port": "<port>",  # the upstream port named in the error
+    "api_id": "<api-id>",
+    "api_name": "<api-name>",
+    "listen_path": "<listen-path>",  # the API's listen path (first segment of the request path)
+    "path": "<request-path>",  # the request path of the failing call
+    "method": "<method>",
+    "key_hint": "the key",  # `key ****be41`: Tyk's own obfuscated form, never the whole key
+    "version": "your gateway version",
+    "cert_id": "<cert-id>",
+    "policy_id": "<policy-id>",
+    "org_id": "<org-id>",
+}
+_PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
+
+
+def template_names(template: str) -> list[str]:
+    """The `{name}` placeholders a template uses, in order."""
+    return _PLACEHOLDER_RE.findall(template)
+
+
+def fill_template(template: str, values: dict[str, str]) -> str:
+    """A template with known placeholders filled from `values`, else with readable words."""
+
+    def fill(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in PLACEHOLDERS:
+            return m.group(0)
+        return values.get(name) or PLACEHOLDERS[name]
+
+    return _PLACEHOLDER_RE.sub(fill, template)
 
 
 class CatalogError(ValueError):
@@ -42,6 +77,11 @@ class Entry:
     code: int
     message: str
     guidance: str = ""
+    summary: str = ""  # the card's one line: what is wrong (at most 120 characters)
+    first_step: str = ""  # the card's next step, a template filled from the paste (PLACEHOLDERS)
+    gateway_message: str = ""  # the wording the gateway really sends, when the docs differ
+    gateway_codes: tuple[int, ...] = ()  # codes the gateway really sends it with, commonest first
+    reaches_clients: bool = True  # False for docs rows no client ever receives (test names)
     cause: str = ""
     action: str = ""
     note: str = ""
@@ -62,6 +102,8 @@ class Entry:
             elif isinstance(value, tuple):
                 value = list(value)
             if value in ("", [], ()) and f.name not in ("id", "code", "message"):
+                continue
+            if f.name == "reaches_clients" and value:
                 continue
             out[f.name] = value
         return out
@@ -97,6 +139,11 @@ class Entry:
             code=code,
             message=message,
             guidance=str(data.get("guidance") or ""),
+            summary=str(data.get("summary") or "").strip(),
+            first_step=str(data.get("first_step") or "").strip(),
+            gateway_message=str(data.get("gateway_message") or "").strip(),
+            gateway_codes=_codes(data.get("gateway_codes"), data.get("id")),
+            reaches_clients=bool(data.get("reaches_clients", True)),
             cause=str(data.get("cause") or "").strip(),
             action=str(data.get("action") or "").strip(),
             note=str(data.get("note") or "").strip(),
@@ -107,6 +154,16 @@ class Entry:
             origin=origin,
             status=status,
         )
+
+
+def _codes(value: Any, entry: Any) -> tuple[int, ...]:
+    try:
+        codes = tuple(int(c) for c in value or ())
+    except (TypeError, ValueError) as exc:
+        raise CatalogError(f"entry {entry!r}: gateway_codes must be status codes") from exc
+    if any(not 100 <= c <= 599 for c in codes):
+        raise CatalogError(f"entry {entry!r}: gateway_codes must be status codes")
+    return codes
 
 
 @dataclass

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.catalog import load_knowledge
+from bot.catalog import PLACEHOLDERS, fill_template, load_knowledge, template_names
 from bot.matching.matcher import Matcher
 from bot.matching.versions import in_range, notes_for_version
 
@@ -96,3 +96,47 @@ def test_answers_use_the_version_a_paste_reveals() -> None:
         "mw=AccessRightsCheck"
     )
     assert MATCHER.match(new_log).clues.version == ">=5.14"
+
+
+# -- card fields -------------------------------------------------------------------------------
+def test_every_entry_has_a_card_summary_and_first_step_within_limits() -> None:
+    from bot.catalog import FIRST_STEP_MAX, SUMMARY_MAX
+
+    for e in CATALOG:
+        assert e.summary.strip(), f"{e.id}: no summary"
+        assert e.first_step.strip(), f"{e.id}: no first_step"
+        assert len(e.summary) <= SUMMARY_MAX, f"{e.id}: summary of {len(e.summary)} characters"
+        assert "\n" not in e.summary, e.id
+        # Filled with 20-character values, it must still be short.
+        filled = fill_template(e.first_step, {name: "x" * 20 for name in PLACEHOLDERS})
+        assert len(e.first_step) <= FIRST_STEP_MAX, f"{e.id}: first_step of {len(e.first_step)}"
+        assert len(filled) <= FIRST_STEP_MAX + 60, e.id
+
+
+def test_first_steps_use_only_known_placeholders() -> None:
+    for e in CATALOG:
+        unknown = [n for n in template_names(e.first_step) if n not in PLACEHOLDERS]
+        assert unknown == [], f"{e.id}: unknown placeholder(s) {unknown}"
+        assert "{" not in re.sub(r"\{[a-z_]+\}", "", e.first_step), f"{e.id}: stray brace"
+
+
+def test_gateway_codes_and_wording_differ_from_the_docs_only_where_the_note_says_so() -> None:
+    for e in CATALOG:
+        if e.gateway_codes:
+            assert e.code not in e.gateway_codes[:1] or len(e.gateway_codes) > 1, e.id
+        if e.gateway_message:
+            assert e.gateway_message != e.message, e.id
+
+
+def test_docs_rows_no_client_receives_are_marked() -> None:
+    never = {e.id for e in CATALOG if not e.reaches_clients}
+    assert "401-wrong-password" in never or any("wrong-password" in i for i in never)
+    assert all(e.origin == "docs" for e in CATALOG if e.id in never)
+
+
+def test_fill_template_uses_values_then_readable_words() -> None:
+    template = "From a gateway pod run `nslookup {host}`; check API {api_id}."
+    assert fill_template(template, {"host": "orders-svc"}) == (
+        "From a gateway pod run `nslookup orders-svc`; check API <api-id>."
+    )
+    assert fill_template("{unknown} stays", {}) == "{unknown} stays"

@@ -66,6 +66,11 @@ def row_to_entry(row: EntryRow) -> Entry:
             "code": row.code,
             "message": row.message,
             "guidance": row.guidance,
+            "summary": row.summary,
+            "first_step": row.first_step,
+            "gateway_message": row.gateway_message,
+            "gateway_codes": list(row.gateway_codes or []),
+            "reaches_clients": row.reaches_clients,
             "cause": row.cause,
             "action": row.action,
             "note": row.note,
@@ -83,6 +88,11 @@ def _fill_row(row: EntryRow, entry: Entry, alias_origin: str) -> None:
     row.code = entry.code
     row.message = entry.message
     row.guidance = entry.guidance
+    row.summary = entry.summary
+    row.first_step = entry.first_step
+    row.gateway_message = entry.gateway_message
+    row.gateway_codes = list(entry.gateway_codes)
+    row.reaches_clients = entry.reaches_clients
     row.cause = entry.cause
     row.action = entry.action
     row.note = entry.note

@@ -1,0 +1,38 @@
+"""card fields: summary, first_step, gateway_message, gateway_codes, reaches_clients
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-27 09:30:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("entries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("summary", sa.Text(), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("first_step", sa.Text(), nullable=False, server_default=""))
+        batch_op.add_column(
+            sa.Column("gateway_message", sa.Text(), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column("gateway_codes", sa.JSON(), nullable=False, server_default="[]")
+        )
+        batch_op.add_column(
+            sa.Column("reaches_clients", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("entries", schema=None) as batch_op:
+        for column in ("reaches_clients", "gateway_codes", "gateway_message", "first_step"):
+            batch_op.drop_column(column)
+        batch_op.drop_column("summary")
