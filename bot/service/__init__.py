@@ -1,0 +1,29 @@
+"""Use cases shared by the CLI, the Slack listeners and the tests. No Slack or HTTP types here.
+
+One module per kind of use case; `Service` is all of them over one database.
+"""
+
+from __future__ import annotations
+
+from bot.service.answering import Answering
+from bot.service.answers import MAX_PASTE_CHARS, SOURCES, Answer, Candidate, InputError
+from bot.service.bookkeeping import Bookkeeping
+from bot.service.core import ServiceCore, knowledge_fingerprint
+from bot.service.feedback import Feedback, VoteOutcome
+
+
+class Service(Answering, Feedback, Bookkeeping):
+    """tykbot's use cases over one database."""
+
+
+__all__ = [
+    "MAX_PASTE_CHARS",
+    "SOURCES",
+    "Answer",
+    "Candidate",
+    "InputError",
+    "Service",
+    "ServiceCore",
+    "VoteOutcome",
+    "knowledge_fingerprint",
+]

@@ -1,0 +1,165 @@
+"""Answering: explain a paste, log it, recall it, search the catalog, list a code's entries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.catalog import Entry
+from bot.matching.matcher import Match, code_from_word
+from bot.matching.redact import redact
+from bot.matching.versions import notes_for_version
+from bot.service.answers import MAX_PASTE_CHARS, SOURCES, Answer, Candidate, InputError
+from bot.service.core import ServiceCore
+from bot.store import repository as repo
+
+
+class Answering(ServiceCore):
+    """Use cases that turn pastes into answers."""
+
+    def explain(
+        self,
+        text: str,
+        source: str = "cli",
+        user_id: str | None = None,
+        channel_id: str | None = None,
+        limit: int = 3,
+        log: bool = True,
+    ) -> Answer:
+        """Explain a paste: redact secrets, match, log the (redacted) query, return the Answer."""
+        if "\x00" in text:
+            raise InputError("that looks like binary data, not an error message")
+        if not text.strip():
+            raise InputError("nothing to explain: paste an error message, a log line or a code")
+        truncated = len(text) > MAX_PASTE_CHARS
+        if truncated:
+            text = text[:MAX_PASTE_CHARS]
+        redaction = redact(text)
+        matcher, entries = self._current()
+        result = matcher.match(redaction.text, limit=max(limit, 1))
+        version = result.clues.version
+        candidates = tuple(self._candidate(entries, m, version) for m in result.matches[:limit])
+        also = tuple(
+            self._candidate(entries, m, version)
+            for m in result.distinct_errors
+            if not candidates or m.entry_id != candidates[0].entry.id
+        )
+        answer = Answer(
+            query_id=None,
+            text=redaction.text,
+            candidates=candidates,
+            confident=result.confident,
+            code_only=result.code_only,
+            secrets=redaction.kinds,
+            version=version,
+            version_hint=result.clues.version_hint,
+            also_found=also,
+            truncated=truncated,
+        )
+        return self.record(answer, source, user_id, channel_id) if log else answer
+
+    @staticmethod
+    def _candidate(entries: dict[str, Entry], match: Match, version: str | None) -> Candidate:
+        entry = entries[match.entry_id]
+        notes = notes_for_version(entry.versions, version)
+        return Candidate(entry=entry, score=match.score, reason=match.reason, version_notes=notes)
+
+    def entries_for_code(self, code_or_word: str) -> list[Entry]:
+        """Active entries of a status code given as `429` or a reason phrase like `forbidden`."""
+        code = code_from_word(code_or_word)
+        if code is None:
+            return []
+        matcher, entries = self._current()
+        return [entries[e.id] for e in matcher.entries_for_code(code)]
+
+    def search(self, words: str, limit: int = 10) -> list[Candidate]:
+        """Entries whose message, aliases, cause, action or tags mention the words (ranked)."""
+        wanted = [w for w in words.lower().split() if w]
+        if not wanted:
+            return []
+        matcher, entries = self._current()
+        fuzzy = {m.entry_id: m for m in matcher.match(words, limit=limit).matches}
+        scored: list[Candidate] = []
+        for entry in entries.values():
+            if entry.status != "active":
+                continue
+            hay = " ".join(
+                [
+                    entry.message,
+                    *entry.aliases,
+                    entry.cause,
+                    entry.action,
+                    entry.guidance,
+                    *entry.tags,
+                    str(entry.code),
+                ]
+            ).lower()
+            hits = sum(w in hay for w in wanted)
+            fuzzy_score = fuzzy[entry.id].score if entry.id in fuzzy else 0.0
+            score = max(fuzzy_score, hits / len(wanted) * 0.8)
+            if score > 0.3:
+                scored.append(Candidate(entry=entry, score=round(score, 4), reason="search"))
+        scored.sort(key=lambda c: (-c.score, c.entry.code, c.entry.id))
+        return scored[:limit]
+
+    def record(
+        self, answer: Answer, source: str, user_id: str | None, channel_id: str | None
+    ) -> Answer:
+        """Log an answer made with `explain(..., log=False)` and return it with its query id.
+
+        Lets a caller match chatter without storing it, and store only what it answers.
+        """
+        if answer.query_id is not None:
+            return answer
+        best = answer.best
+        with self.session() as s:
+            query_id = repo.log_query(
+                s,
+                source=source if source in SOURCES else "api",
+                user_id=user_id,
+                channel_id=channel_id,
+                text=answer.text[:20_000],
+                had_secret=answer.secret_found,
+                top_entry_id=best.entry.id if best else None,
+                top_score=best.score if best else 0.0,
+                confident=answer.confident,
+                match_ids=[c.entry.id for c in answer.candidates],
+            )
+        return replace(answer, query_id=query_id)
+
+    def recall(self, query_id: int, limit: int = 3) -> Answer | None:
+        """The answer of a logged query, rebuilt from its stored (redacted) text; None if gone."""
+        with self.session() as s:
+            query = repo.get_query(s, query_id)
+            if query is None:
+                return None
+            text, had_secret = query.text, query.had_secret
+        try:
+            answer = self.explain(text, limit=limit, log=False)
+        except InputError:
+            return None
+        secrets = answer.secrets or (("secret",) if had_secret else ())
+        return replace(answer, query_id=query_id, secrets=secrets)
+
+    def explain_best(
+        self,
+        texts: list[str],
+        source: str = "api",
+        user_id: str | None = None,
+        channel_id: str | None = None,
+        limit: int = 3,
+    ) -> Answer | None:
+        """Explain whichever text matches best (earlier texts win ties); log only that one.
+
+        None when every text is empty. Used when a mention could mean its own text or the
+        message it replies to.
+        """
+        best: Answer | None = None
+        for text in texts:
+            try:
+                answer = self.explain(text, source=source, limit=limit, log=False)
+            except InputError:
+                continue
+            score = answer.best.score if answer.best else -1.0
+            if best is None or score > (best.best.score if best.best else -1.0):
+                best = answer
+        return None if best is None else self.record(best, source, user_id, channel_id)

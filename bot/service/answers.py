@@ -1,0 +1,55 @@
+"""What the use cases return: answers and their candidates, and the one-line input error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.catalog import Entry
+
+MAX_PASTE_CHARS = 200_000  # longer pastes are cut (a 1 MB paste still gets an answer)
+SOURCES = ("cli", "slash", "thread", "mention", "shortcut", "api")
+
+
+class InputError(ValueError):
+    """A paste that cannot be explained (empty, binary); the text is one line for a person."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A ranked match together with its catalog entry."""
+
+    entry: Entry
+    score: float
+    reason: str
+    version_notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What tykbot says about one paste."""
+
+    query_id: int | None
+    text: str
+    candidates: tuple[Candidate, ...]
+    confident: bool
+    code_only: bool = False
+    secrets: tuple[str, ...] = ()
+    version: str | None = None
+    version_hint: str = ""
+    also_found: tuple[Candidate, ...] = ()
+    truncated: bool = False
+
+    @property
+    def best(self) -> Candidate | None:
+        """The top candidate, if any."""
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def version_seen(self) -> str:
+        """The gateway version the paste revealed, for people: `5.3.9`, `>=5.14` or ``."""
+        return (self.version or "").removeprefix("==")
+
+    @property
+    def secret_found(self) -> bool:
+        """Whether the paste held a secret (it was redacted before logging)."""
+        return bool(self.secrets)

@@ -1,0 +1,54 @@
+"""Bookkeeping: exactly-once claims, channel switches and usage figures."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.service.core import ServiceCore
+from bot.store import repository as repo
+
+
+class Bookkeeping(ServiceCore):
+    """Use cases that keep Slack replies exactly-once and count usage."""
+
+    def claim_event(self, event_id: str) -> bool:
+        """True the first time this Slack event id is handled (retries and replicas skip it)."""
+        if time.monotonic() - self._pruned_at > 3600:
+            # Slack retries for minutes, not days: a day of event ids is plenty to remember.
+            with self.session() as s:
+                repo.prune_bookkeeping(s, datetime.now(UTC) - timedelta(days=1))
+            self._pruned_at = time.monotonic()
+        with self.sessions() as s:
+            return repo.claim_event(s, event_id)
+
+    def claim_message(self, channel_id: str, ts: str) -> bool:
+        """True the first time a message is answered (mention fires two events)."""
+        with self.sessions() as s:
+            return repo.claim_message(s, channel_id, ts)
+
+    def claim_thread_reply(self, channel_id: str, thread_ts: str, entry_id: str) -> bool:
+        """True the first time this thread gets an auto-reply about this entry."""
+        with self.sessions() as s:
+            return repo.claim_thread_reply(s, channel_id, thread_ts, entry_id)
+
+    def autoreply_enabled(self, channel_id: str) -> bool:
+        """Whether auto-replies are on in a channel (default from settings)."""
+        with self.session() as s:
+            value = repo.channel_autoreply(s, channel_id)
+        return self.settings.tykbot_autoreply_default if value is None else value
+
+    def set_autoreply(self, channel_id: str, on: bool, by: str) -> None:
+        """Turn auto-replies on or off in a channel."""
+        with self.session() as s:
+            repo.set_channel_autoreply(s, channel_id, on, by)
+
+    def stats(self, days: int | None = None) -> dict[str, Any]:
+        """Usage figures: queries, confident share, votes, most asked entries."""
+        since = datetime.now(UTC) - timedelta(days=days) if days else None
+        with self.session() as s:
+            figures = repo.query_stats(s, since)
+            figures["entries"] = repo.count_entries(s)
+            figures["catalog_version"] = repo.catalog_version(s)
+        return figures

@@ -1,0 +1,124 @@
+"""The service's core: the database, the schema, knowledge sync and the matcher snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Self
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.catalog import Entry, load_knowledge
+from bot.config import Settings
+from bot.matching.matcher import Matcher
+from bot.store import repository as repo
+from bot.store.database import make_engine, session_factory, upgrade
+from bot.store.models import CatalogState, Vote
+
+
+def knowledge_fingerprint(directory: Path | None = None) -> str:
+    """A hash of the knowledge files' bytes: changes when a release ships new knowledge."""
+    from bot.catalog import knowledge_dir
+
+    digest = hashlib.sha256()
+    for path in sorted((directory or knowledge_dir()).glob("*.yaml")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class ServiceCore:
+    """One database, its catalog and the matcher built from it; the use cases build on it."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings.database_url)
+        self.sessions: sessionmaker[Session] = session_factory(self.engine)
+        # The matcher and the entries it was built from, swapped together (one reference).
+        self._snapshot: tuple[Matcher, dict[str, Entry]] | None = None
+        self._seen_state: tuple[int, int, Any] | None = None
+        self._checked_at = 0.0
+        self._pruned_at = 0.0
+        self._lock = threading.Lock()
+
+    # -- set-up ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings | None = None, engine: Engine | None = None) -> Self:
+        """Connect, create or upgrade the schema, and load knowledge/ when it is new."""
+        service = cls(settings or Settings(), engine)
+        service.prepare()
+        return service
+
+    def prepare(self) -> repo.SyncReport | None:
+        """Apply migrations; merge knowledge/ when the shipped files changed since last time."""
+        upgrade(self.engine)
+        fingerprint = knowledge_fingerprint()
+        with self.session() as s:
+            state = s.get(CatalogState, 1)
+            if state is not None and state.knowledge_fingerprint == fingerprint:
+                return None
+        return self.sync_knowledge(fingerprint)
+
+    def sync_knowledge(self, fingerprint: str | None = None) -> repo.SyncReport:
+        """Merge knowledge/ into the store, keeping entries edited in the store."""
+        entries = load_knowledge()
+        with self.session() as s:
+            report = repo.sync_knowledge(s, entries)
+            if s.get(CatalogState, 1) is None:
+                repo.bump_catalog_version(s)
+            state = s.get(CatalogState, 1)
+            assert state is not None
+            state.knowledge_fingerprint = fingerprint or knowledge_fingerprint()
+        self._checked_at = 0.0
+        return report
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        with self.sessions() as s, s.begin():
+            yield s
+
+    # -- the matcher snapshot ---------------------------------------------------------------
+    def matcher(self) -> Matcher:
+        """The matcher for the current catalog, rebuilt when another process changed it."""
+        return self._current()[0]
+
+    def _current(self) -> tuple[Matcher, dict[str, Entry]]:
+        now = time.monotonic()
+        snapshot = self._snapshot
+        fresh = now - self._checked_at < self.settings.tykbot_catalog_poll_seconds
+        if snapshot is not None and fresh:
+            return snapshot
+        with self._lock, self.session() as s:
+            state = (
+                repo.catalog_version(s),
+                s.scalar(select(func.count()).select_from(Vote)) or 0,
+                s.scalar(select(func.max(Vote.updated_at))),
+            )
+            if self._snapshot is None or state != self._seen_state:
+                entries = repo.load_entries(s)
+                self._snapshot = (
+                    Matcher(entries, repo.helpfulness(s)),
+                    {e.id: e for e in entries},
+                )
+                self._seen_state = state
+            self._checked_at = time.monotonic()
+            return self._snapshot
+
+    def entry(self, entry_id: str) -> Entry | None:
+        """One entry of the current snapshot."""
+        return self._current()[1].get(entry_id)
+
+    def healthy(self) -> bool:
+        """Whether the database answers."""
+        try:
+            with self.sessions() as s:
+                s.execute(select(1))
+            return True
+        except Exception:
+            return False

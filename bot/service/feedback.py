@@ -1,0 +1,41 @@
+"""Feedback: one vote per person per answer, and the other candidates after "didn't help"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.catalog import Entry
+from bot.service.answers import InputError
+from bot.service.core import ServiceCore
+from bot.store import repository as repo
+
+
+@dataclass
+class VoteOutcome:
+    """What a vote did: 'new', 'changed' or 'same', and the other candidates to offer."""
+
+    status: str
+    alternatives: list[Entry] = field(default_factory=list)
+
+
+class Feedback(ServiceCore):
+    """Use cases for votes."""
+
+    def vote(
+        self,
+        query_id: int,
+        entry_id: str,
+        user_id: str,
+        helpful: bool,
+        chosen_entry_id: str | None = None,
+    ) -> VoteOutcome:
+        """Store one person's vote on an answer; 'didn't help' returns the other candidates."""
+        with self.session() as s:
+            query = repo.get_query(s, query_id)
+            if query is None:
+                raise InputError("that answer is too old to vote on")
+            status = repo.record_vote(s, query_id, entry_id, user_id, helpful, chosen_entry_id)
+            others = [i for i in query.match_ids if i not in (entry_id, chosen_entry_id)]
+        self._checked_at = 0.0
+        alternatives = [e for e in (self.entry(i) for i in others) if e is not None]
+        return VoteOutcome(status=status, alternatives=[] if helpful else alternatives)
