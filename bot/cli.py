@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -19,9 +18,10 @@ from bot.catalog import (
     parse_docs_table,
 )
 from bot.config import Settings
-from bot.service import Answer, Candidate, InputError, Service
+from bot.service import InputError, Service
 from bot.store import repository as repo
 from bot.store.database import DatabaseError, first_line
+from bot.terminal import answer_json, answer_text, candidate_json
 
 app = typer.Typer(
     help="tykbot: explains Tyk API Gateway errors. Paste an error, get the answer.",
@@ -56,92 +56,6 @@ def open_service() -> Service:
 
 
 # -- ask --------------------------------------------------------------------------------------
-def candidate_json(c: Candidate, full: bool = True) -> dict[str, Any]:
-    """A candidate as the JSON interfaces show it."""
-    out: dict[str, Any] = {
-        "id": c.entry.id,
-        "code": c.entry.code,
-        "message": c.entry.message,
-        "score": c.score,
-    }
-    if full:
-        out.update(
-            reason=c.reason,
-            cause=c.entry.cause,
-            action=c.entry.action,
-            guidance=c.entry.guidance,
-            note=c.entry.note,
-            version_notes=list(c.version_notes),
-            docs_url=c.entry.docs_url,
-        )
-    return out
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The `--json` form of an answer."""
-    return {
-        "confident": answer.confident,
-        "code_only": answer.code_only,
-        "matches": [candidate_json(c) for c in answer.candidates],
-        "also_found": [candidate_json(c, full=False) for c in answer.also_found],
-        "secrets": list(answer.secrets),
-        "version": answer.version,
-        "query_id": answer.query_id,
-    }
-
-
-def _wrap(label: str, text: str, indent: int = 4) -> str:
-    pad = " " * indent
-    return textwrap.fill(
-        text, width=100, initial_indent=f"{pad}{label}: ", subsequent_indent=pad + "  "
-    )
-
-
-def answer_text(answer: Answer) -> str:
-    """A readable terminal answer: best match in full, then the other candidates."""
-    lines: list[str] = []
-    if answer.secret_found:
-        lines.append(
-            f"! Your paste held a secret ({', '.join(answer.secrets)}); it was redacted before "
-            "anything was stored. Rotate it if the paste went anywhere public."
-        )
-    best = answer.best
-    if best is None:
-        lines.append("No match: this does not look like a Tyk Gateway error I know.")
-        lines.append("Try the exact error body or log line, or a status code like `403`.")
-        return "\n".join(lines)
-    if answer.code_only:
-        lines.append("No message matched; entries for the status code in your paste:")
-        for c in answer.candidates:
-            lines.append(f"  {c.entry.code} {c.entry.message}")
-        return "\n".join(lines)
-    verdict = "confident" if answer.confident else "best guess"
-    e = best.entry
-    lines.append(f"{e.code} {e.message}   (score {best.score:.2f}, {verdict})")
-    for label, text in (
-        ("Cause", e.cause),
-        ("Action", e.action),
-        ("Docs guidance", e.guidance),
-        ("Note", e.note),
-    ):
-        if text:
-            lines.append(_wrap(label, text))
-    for note in best.version_notes:
-        lines.append(_wrap("Version", note))
-    if answer.version:
-        lines.append(f"    Gateway version seen: {answer.version_seen} ({answer.version_hint})")
-    lines.append(_wrap("Why", best.reason))
-    lines.append(f"    Docs: {e.docs_url}")
-    if answer.also_found:
-        lines.append("Also in this paste:")
-        lines.extend(f"  {c.entry.code} {c.entry.message}" for c in answer.also_found)
-    others = answer.candidates[1:]
-    if others:
-        lines.append("Other candidates:")
-        lines.extend(f"  {c.entry.code} {c.entry.message}   ({c.score:.2f})" for c in others)
-    return "\n".join(lines)
-
-
 def _read_stdin() -> str:
     data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
     if len(data) > MAX_STDIN_BYTES:
@@ -186,6 +100,9 @@ def ask(
         bool, typer.Option("--jsonl", help='Read {"id","text"} lines on stdin, write one per line.')
     ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=20, help="Candidates to show.")] = 3,
+    details: Annotated[
+        bool, typer.Option("--details", help="Print everything after the card.")
+    ] = False,
 ) -> None:
     """Explain a pasted Tyk error: `tykbot ask '{"error": "Key not authorised"}'`."""
     service = open_service()
@@ -199,7 +116,7 @@ def ask(
     if as_json:
         typer.echo(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
     else:
-        typer.echo(answer_text(answer))
+        typer.echo(answer_text(answer, details=details))
 
 
 # -- db ---------------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ class Match:
     reason: str
     fragment: str = ""
     matched_text: str = ""
+    kind: str = ""  # the fragment kind that matched (extract.WEIGHTS), or "code" for code-only
 
 
 @dataclass
@@ -141,8 +142,11 @@ class Matcher:
         self.by_code: dict[int, list[int]] = defaultdict(list)
         self.priors = self._prior_factors(priors or {})
         seen: set[tuple[int, str]] = set()
+        # One text listed under two codes is one answer: entries by normalised message.
+        self.by_message: dict[str, list[str]] = defaultdict(list)
         for i, entry in enumerate(self.entries):
             self.by_code[entry.code].append(i)
+            self.by_message[normalize(entry.message)].append(entry.id)
             for raw, is_alias in [(entry.message, False)] + [(a, True) for a in entry.aliases]:
                 norm = normalize(_PLACEHOLDER_RE.sub(" ", raw))
                 if not norm or (i, norm) in seen:
@@ -311,6 +315,7 @@ class Matcher:
             reason="; ".join(reasons),
             fragment=fragment,
             matched_text=matched,
+            kind=kind,
         )
 
     def _code_matches(self, clues: Clues, fuzzy: list[Match]) -> list[Match]:
@@ -330,6 +335,7 @@ class Matcher:
                         entry.message,
                         round(score, 4),
                         f"status {code} only; no message matched",
+                        kind="code",
                     )
                 )
         # The code is the one clear clue: weak guesses of another code are dropped.
@@ -354,6 +360,10 @@ class Matcher:
             )
             for i in messages.values()
         ]
+
+    def same_text(self, entry: CatalogEntry) -> list[str]:
+        """Ids of the other active entries with the same message under another code."""
+        return [i for i in self.by_message.get(normalize(entry.message), []) if i != entry.id]
 
     def entries_for_code(self, code: int) -> list[CatalogEntry]:
         """Active entries with this status code."""

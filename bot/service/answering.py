@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.catalog import Entry
-from bot.matching.matcher import Match, code_from_word
+from bot.matching.matcher import Match, Matcher, code_from_word
 from bot.matching.redact import redact
+from bot.matching.values import paste_values
 from bot.matching.versions import notes_for_version
 from bot.service.answers import MAX_PASTE_CHARS, SOURCES, Answer, Candidate, InputError
 from bot.service.core import ServiceCore
@@ -35,13 +36,28 @@ class Answering(ServiceCore):
             text = text[:MAX_PASTE_CHARS]
         redaction = redact(text)
         matcher, entries = self._current()
-        result = matcher.match(redaction.text, limit=max(limit, 1))
+        # Extra matches: same-text siblings fold into one candidate and free their places.
+        result = matcher.match(redaction.text, limit=max(limit, 1) + 3)
         version = result.clues.version
-        candidates = tuple(self._candidate(entries, m, version) for m in result.matches[:limit])
-        also = tuple(
-            self._candidate(entries, m, version)
-            for m in result.distinct_errors
-            if not candidates or m.entry_id != candidates[0].entry.id
+        codes_seen = tuple(sorted(result.clues.codes, key=lambda c: -result.clues.codes[c]))
+        candidates = self._one_per_text(
+            matcher,
+            entries,
+            [self._candidate(entries, m, version) for m in result.matches],
+            codes_seen,
+            version,
+        )[:limit]
+        best_ids = {e.id for c in candidates[:1] for e in (c.entry, *c.siblings)}
+        also = self._one_per_text(
+            matcher,
+            entries,
+            [
+                self._candidate(entries, m, version)
+                for m in result.distinct_errors
+                if m.entry_id not in best_ids
+            ],
+            codes_seen,
+            version,
         )
         answer = Answer(
             query_id=None,
@@ -54,6 +70,8 @@ class Answering(ServiceCore):
             version_hint=result.clues.version_hint,
             also_found=also,
             truncated=truncated,
+            values=paste_values(redaction.text, version),
+            codes_seen=codes_seen,
         )
         return self.record(answer, source, user_id, channel_id) if log else answer
 
@@ -61,15 +79,79 @@ class Answering(ServiceCore):
     def _candidate(entries: dict[str, Entry], match: Match, version: str | None) -> Candidate:
         entry = entries[match.entry_id]
         notes = notes_for_version(entry.versions, version)
-        return Candidate(entry=entry, score=match.score, reason=match.reason, version_notes=notes)
+        return Candidate(
+            entry=entry,
+            score=match.score,
+            reason=match.reason,
+            version_notes=notes,
+            kind=match.kind,
+            fragment=match.fragment,
+        )
+
+    @staticmethod
+    def _one_per_text(
+        matcher: Matcher,
+        entries: dict[str, Entry],
+        ranked: list[Candidate],
+        codes_seen: tuple[int, ...],
+        version: str | None,
+    ) -> tuple[Candidate, ...]:
+        """One candidate per text: entries listing the same words under other codes become its
+        siblings, and the code the paste shows picks which entry leads (codes decide ties)."""
+        out: list[Candidate] = []
+        taken: set[str] = set()
+        for candidate in ranked:
+            if candidate.entry.id in taken:
+                continue
+            siblings = [entries[i] for i in matcher.same_text(candidate.entry) if i in entries]
+            taken.update([candidate.entry.id, *(e.id for e in siblings)])
+            lead = next((e for c in codes_seen for e in siblings if e.code == c), None)
+            if lead is not None and candidate.entry.code not in codes_seen:
+                siblings = [candidate.entry, *(e for e in siblings if e.id != lead.id)]
+                notes = notes_for_version(lead.versions, version)
+                candidate = replace(candidate, entry=lead, version_notes=notes)
+            out.append(replace(candidate, siblings=tuple(siblings)))
+        return tuple(out)
 
     def entries_for_code(self, code_or_word: str) -> list[Entry]:
-        """Active entries of a status code given as `429` or a reason phrase like `forbidden`."""
+        """Active entries of a status code given as `429` or a reason phrase like `forbidden`,
+        those clients really receive first, then the most asked about."""
         code = code_from_word(code_or_word)
         if code is None:
             return []
         matcher, entries = self._current()
-        return [entries[e.id] for e in matcher.entries_for_code(code)]
+        with self.session() as s:
+            asked = repo.asked_counts(s)
+        found = [entries[e.id] for e in matcher.entries_for_code(code)]
+        return sorted(found, key=lambda e: (not e.reaches_clients, -asked.get(e.id, 0)))
+
+    def answer_for_entry(self, entry_id: str, base: Answer | None = None) -> Answer | None:
+        """An answer naming one chosen entry (a list's *Explain*, a *Wrong error?* pick).
+
+        With `base`, the paste's values, codes and version come along, so the chosen entry's
+        card still speaks of that paste; the query id is kept for votes.
+        """
+        matcher, entries = self._current()
+        entry = entries.get(entry_id)
+        if entry is None:
+            return None
+        version = base.version if base else None
+        siblings = tuple(entries[i] for i in matcher.same_text(entry) if i in entries)
+        chosen = Candidate(
+            entry=entry,
+            score=1.0,
+            reason="chosen by a person",
+            version_notes=notes_for_version(entry.versions, version),
+            kind="chosen",
+            siblings=siblings,
+        )
+        if base is None:
+            return Answer(query_id=None, text="", candidates=(chosen,), confident=True)
+        return replace(base, candidates=(chosen,), also_found=(), confident=True, code_only=False)
+
+    def recall_many(self, query_ids: list[int]) -> list[Answer]:
+        """The answers of several logged queries, in order (forgotten ones left out)."""
+        return [a for a in (self.recall(q) for q in query_ids) if a is not None]
 
     def search(self, words: str, limit: int = 10) -> list[Candidate]:
         """Entries whose message, aliases, cause, action or tags mention the words (ranked)."""

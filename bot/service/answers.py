@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.catalog import Entry
 
@@ -22,6 +23,14 @@ class Candidate:
     score: float
     reason: str
     version_notes: tuple[str, ...] = ()
+    kind: str = ""  # what matched: a fragment kind of bot.matching.extract, or "code"
+    fragment: str = ""  # the part of the paste that matched
+    siblings: tuple[Entry, ...] = ()  # the same text under other codes: one answer, all codes
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        """Every code this answer's text is listed under, its own first."""
+        return (self.entry.code, *(s.code for s in self.siblings if s.code != self.entry.code))
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ class Answer:
     version_hint: str = ""
     also_found: tuple[Candidate, ...] = ()
     truncated: bool = False
+    values: Mapping[str, str] = field(default_factory=dict)  # what the paste names: host, api_id..
+    codes_seen: tuple[int, ...] = ()  # status codes in the paste, strongest first
 
     @property
     def best(self) -> Candidate | None:

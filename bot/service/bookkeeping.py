@@ -52,3 +52,24 @@ class Bookkeeping(ServiceCore):
             figures["entries"] = repo.count_entries(s)
             figures["catalog_version"] = repo.catalog_version(s)
         return figures
+
+    # -- one tykbot message per thread ------------------------------------------------------------
+    def join_thread(self, channel_id: str, thread_ts: str, query_id: int) -> repo.ThreadState:
+        """Add an answer to the thread's one message; `created` tells the caller to post it."""
+        with self.session() as s:
+            return repo.join_thread(s, channel_id, thread_ts, query_id)
+
+    def thread_posted(self, channel_id: str, thread_ts: str, message_ts: str) -> repo.ThreadState:
+        """Record the posted message's ts; returns the state to check for answers added since."""
+        with self.session() as s:
+            return repo.thread_posted(s, channel_id, thread_ts, message_ts)
+
+    def thread_state(self, channel_id: str, thread_ts: str) -> repo.ThreadState | None:
+        """tykbot's message in a thread, if any."""
+        with self.session() as s:
+            return repo.thread_state(s, channel_id, thread_ts)
+
+    def thread_of_message(self, channel_id: str, message_ts: str) -> repo.ThreadState | None:
+        """The thread state of one of tykbot's thread messages (None for other messages)."""
+        with self.session() as s:
+            return repo.thread_of_message(s, channel_id, message_ts)

@@ -8,11 +8,8 @@ so a paste can never ping anyone or break the markup.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
-
-from bot.catalog import Entry
-from bot.service import Answer, Candidate
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -27,10 +24,6 @@ MAX_FALLBACK = 3000
 MAX_PASTE_ECHO = 600
 COMMAND = "/tykerror"
 
-SHARE = "tyk_share"
-HELPED = "tyk_helped"
-NOT_HELPED = "tyk_not_helped"
-CHOOSE = "tyk_choose"  # tyk_choose_0, tyk_choose_1, ...; tyk_choose_none for "none of these"
 MODAL = "tyk_answer_modal"
 FEEDBACK_BLOCK = "tyk_feedback"
 
@@ -128,170 +121,17 @@ def fallback_text(rendered: Sequence[Block]) -> str:
     return clip(" ".join(texts), MAX_FALLBACK)
 
 
-def entry_title(entry: Entry) -> str:
-    """`403 Access to this API has been disallowed`, escaped."""
-    return f"{entry.code} {escape(entry.message)}"
-
-
-# -- answers -----------------------------------------------------------------------------------
-def secret_notice(answer: Answer, public: bool) -> str:
-    """One line telling about redacted secrets (kinds only, never the value)."""
-    kinds = escape(", ".join(answer.secrets))
-    if public:
-        return (
-            f":warning: That message seems to hold a secret ({kinds}). I did not repeat or "
-            "store it; consider deleting the message and rotating the credential."
-        )
-    return (
-        f":warning: Your paste held a secret ({kinds}). I redacted it before storing "
-        "anything and never show it; rotate it if the paste went anywhere public."
-    )
-
-
-def best_match_blocks(best: Candidate, answer: Answer) -> list[Block]:
-    """The best match in full: title and confidence, cause and action, docs, version, why."""
-    e = best.entry
-    verdict = "confident match" if answer.confident else "best guess"
-    blocks = [section(f"*{entry_title(e)}*\n_{verdict}, score {best.score:.2f}_")]
-    curated = [
-        f"*{label}:* {escape(text)}"
-        for label, text in (("Cause", e.cause), ("What to do", e.action))
-        if text.strip()
-    ]
-    if curated:
-        blocks.append(section("\n".join(curated)))
-    if e.guidance.strip():
-        blocks.append(section(f"*Tyk docs say:* {escape(e.guidance)}"))
-    if e.note.strip():
-        blocks.append(section(f"*Note:* {escape(e.note)}"))
-    if best.version_notes:
-        notes = "\n".join(f"• {escape(n)}" for n in best.version_notes)
-        blocks.append(section(f"*Your gateway version:*\n{notes}"))
-    why = f"Why: {escape(best.reason)}" if best.reason else ""
-    seen = f"Gateway version seen: {escape(answer.version_seen)}" if answer.version else ""
-    docs = f"<{e.docs_url}|Tyk docs>" if e.docs_url.startswith("http") else ""
-    blocks.append(context(*(t for t in (why, seen, docs) if t)))
-    return blocks
-
-
-def other_candidates_text(others: Sequence[Candidate], heading: str) -> str:
-    """A short list of other entries with their scores."""
-    lines = [f"• {entry_title(c.entry)}  _({c.score:.2f})_" for c in others]
-    return f"*{heading}*\n" + "\n".join(lines)
-
-
-def feedback_block(answer: Answer) -> Block | None:
-    """The "Helped" / "Didn't help" buttons of an answer (None when nothing can be voted on)."""
-    if answer.query_id is None or answer.best is None:
-        return None
-    value = {"q": answer.query_id, "e": answer.best.entry.id}
-    return {
-        "type": "actions",
-        "block_id": FEEDBACK_BLOCK,
-        "elements": [
-            button(":thumbsup: Helped", HELPED, value),
-            button(":thumbsdown: Didn't help", NOT_HELPED, value),
-        ],
-    }
-
-
-def answer_blocks(
-    answer: Answer,
-    *,
-    public: bool,
-    intro: str = "",
-    show_paste: bool = False,
-    share: bool = False,
-    others: int = 2,
-) -> list[Block]:
-    """An answer as blocks.
-
-    `public` answers word the secret notice for onlookers; `show_paste` echoes the redacted,
-    escaped paste; `share` adds the "Share in channel" button; `others` other candidates.
-    """
-    blocks: list[Block] = []
-    if intro:
-        blocks.append(section(intro))
-    if answer.secret_found:
-        blocks.append(section(secret_notice(answer, public)))
-    if show_paste and answer.text.strip():
-        label = "Pasted (secrets redacted)" if answer.secret_found else "Pasted"
-        blocks.append(context(f"{label}:"))
-        blocks.append(section(code_block(answer.text)))
-    best = answer.best
-    if best is None:
-        blocks.append(section(no_match_text()))
-        return cap(blocks)
-    if answer.code_only:
-        blocks.append(
-            section(
-                other_candidates_text(
-                    answer.candidates,
-                    "No message matched; entries for the status code in your paste:",
-                )
-            )
-        )
-    else:
-        blocks.extend(best_match_blocks(best, answer))
-        if answer.also_found:
-            blocks.append(section(other_candidates_text(answer.also_found, "Also in this paste:")))
-        if answer.candidates[1 : 1 + others]:
-            blocks.append(
-                section(
-                    other_candidates_text(answer.candidates[1 : 1 + others], "Other candidates:")
-                )
-            )
-    actions = feedback_block(answer)
-    if actions is not None:
-        if share:
-            actions["elements"].insert(
-                0, button("Share in channel", SHARE, {"q": answer.query_id}, style="primary")
-            )
-        blocks.append(actions)
-    return cap(blocks)
-
-
-def answer_fallback(answer: Answer) -> str:
-    """The notification text of an answer."""
-    best = answer.best
-    if best is None:
-        return "No match: this does not look like a Tyk Gateway error I know."
-    return f"{best.entry.code} {best.entry.message}"
-
-
-def answer_message(answer: Answer, **options: Any) -> Message:
-    """An answer as a message payload (see `answer_blocks` for the options)."""
-    return message(answer_fallback(answer), answer_blocks(answer, **options))
-
-
-def shared_message(answer: Answer, user_id: str, show_paste: bool = True) -> Message:
-    """The public copy of a private answer, crediting the person who asked."""
-    intro = f"<@{escape(user_id)}> asked tykbot about an error:"
-    return answer_message(answer, public=True, intro=intro, show_paste=show_paste)
-
-
-def mention_message(answer: Answer) -> Message:
-    """The in-thread answer to a mention: best guesses even when not confident, saying so."""
-    intro = (
-        ""
-        if answer.confident or answer.best is None
-        else ("I'm not sure about this one; here are my best guesses.")
-    )
-    return answer_message(answer, public=True, intro=intro)
-
-
 # -- other replies -----------------------------------------------------------------------------
-def no_match_text() -> str:
-    """What tykbot says when nothing matched."""
-    return (
-        "*No match:* this does not look like a Tyk Gateway error I know.\n"
-        f"Try the exact error body or log line, a status code like `{COMMAND} 403`, "
-        f"or `{COMMAND} search <words>`."
-    )
-
-
-def help_message(note: str = "") -> Message:
-    """How to use tykbot."""
+def help_message(note: str = "", in_thread: bool = False) -> Message:
+    """How to use tykbot (inside a thread, only what works there: slash commands do not)."""
+    if in_thread:
+        text = (
+            "*tykbot explains Tyk API Gateway errors.* In a thread, mention me with the error "
+            "after my name (or under a message that holds one), or use the message shortcut "
+            "*Explain this error* from any message's ⋮ menu."
+        )
+        blocks = [section(escape(note))] if note else []
+        return message("How to use tykbot", [*blocks, section(text)])
     text = (
         "*tykbot explains Tyk API Gateway errors.*\n"
         f"• `{COMMAND} <paste>`: paste an error body, a log line or a message\n"
@@ -305,38 +145,6 @@ def help_message(note: str = "") -> Message:
     return message("How to use tykbot", blocks)
 
 
-def entries_message(title: str, entries: Sequence[Entry], empty: str) -> Message:
-    """A list of entries (a status code's, or search results)."""
-    if not entries:
-        return message(empty, [section(escape(empty))])
-    lines = []
-    for e in entries:
-        detail = e.cause or e.guidance
-        line = f"• *{entry_title(e)}*"
-        if detail.strip():
-            line += f"\n   {clip_escaped(detail, 200)}"
-        lines.append(line)
-    blocks = [section(f"*{escape(title)}*")]
-    chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > MAX_SECTION - 10:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        blocks.append(section("\n".join(chunk)))
-    return message(title, blocks)
-
-
-def search_message(words: str, candidates: Sequence[Candidate]) -> Message:
-    """Search results."""
-    return entries_message(
-        f"Entries matching “{words}”",
-        [c.entry for c in candidates],
-        f"No entries mention “{words}”. Try fewer or other words.",
-    )
-
-
 def text_message(text: str) -> Message:
     """A one-section message of already-escaped mrkdwn."""
     return message(text, [section(text)])
@@ -347,37 +155,6 @@ def error_message() -> Message:
     return text_message(
         ":warning: Sorry, something went wrong on my side; it is logged. Please try again."
     )
-
-
-def vote_thanks(helpful: bool, status: str, chosen: Entry | None = None) -> str:
-    """The acknowledgement shown to a voter only."""
-    if chosen is not None:
-        return f"Thanks: noted that *{entry_title(chosen)}* was the right one."
-    verb = "helped" if helpful else "didn't help"
-    if status == "same":
-        return f"You already said this {verb}."
-    changed = " (vote changed)" if status == "changed" else ""
-    return f"Thanks for the feedback: noted that this {verb}{changed}."
-
-
-def alternatives_blocks(query_id: int, entry_id: str, alternatives: Iterable[Entry]) -> list[Block]:
-    """ "Didn't help": ask which of the other candidates was right."""
-    options = list(alternatives)[:24]
-    if not options:
-        return [section("Thanks for the feedback: noted that this didn't help.")]
-    elements = [
-        button(
-            clip(f"{e.code} {e.message}", MAX_BUTTON_TEXT),
-            f"{CHOOSE}_{i}",
-            {"q": query_id, "e": entry_id, "c": e.id},
-        )
-        for i, e in enumerate(options)
-    ]
-    elements.append(button("None of these", f"{CHOOSE}_none", {"q": query_id, "e": entry_id}))
-    return [
-        section("Thanks for the feedback. Was it one of these instead?"),
-        {"type": "actions", "block_id": FEEDBACK_BLOCK, "elements": elements},
-    ]
 
 
 def autoreply_text(channel_id: str, on: bool, changed: bool) -> str:
@@ -393,29 +170,6 @@ def autoreply_text(channel_id: str, on: bool, changed: bool) -> str:
 
 
 # -- modals ------------------------------------------------------------------------------------
-def answer_modal(answer: Answer | None, note: str, channel_id: str, thread_ts: str) -> Block:
-    """The "Explain this error" modal: the answer, and a submit button to reply in thread."""
-    can_post = answer is not None and answer.best is not None and answer.query_id is not None
-    if answer is None:
-        blocks = [section(escape(note) or no_match_text())]
-    else:
-        blocks = answer_blocks(answer, public=False, show_paste=True)
-    view: Block = {
-        "type": "modal",
-        "callback_id": MODAL,
-        "title": {"type": "plain_text", "text": "tykbot"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": cap(blocks, MAX_MODAL_BLOCKS),
-    }
-    if can_post:
-        assert answer is not None
-        view["submit"] = {"type": "plain_text", "text": "Reply in thread"}
-        view["private_metadata"] = json.dumps(
-            {"q": answer.query_id, "c": channel_id, "t": thread_ts}, separators=(",", ":")
-        )
-    return view
-
-
 def notice_modal(text: str) -> Block:
     """A modal holding one line (already-escaped mrkdwn)."""
     return {

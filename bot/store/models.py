@@ -173,6 +173,20 @@ class ThreadReply(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ThreadMessage(Base):
+    """tykbot's one message in a thread: the answers it lists, and its ts once it was posted."""
+
+    __tablename__ = "thread_messages"
+
+    channel_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    thread_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    query_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ChannelSetting(Base):
     """Per-channel switches set by admins (auto-replies on or off)."""
 

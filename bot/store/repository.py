@@ -24,6 +24,7 @@ from bot.store.models import (
     HandledMessage,
     ProcessedEvent,
     QueryLog,
+    ThreadMessage,
     ThreadReply,
     Vote,
     utcnow,
@@ -349,6 +350,92 @@ def claim_thread_reply(session: Session, channel_id: str, thread_ts: str, entry_
             channel_id=channel_id, thread_ts=thread_ts, entry_id=entry_id, created_at=utcnow()
         ),
     )
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """tykbot's message in a thread: its ts (None while the first post is under way), the
+    answers it lists in order, and a revision that grows with every answer added."""
+
+    message_ts: str | None
+    query_ids: list[int]
+    revision: int
+    created: bool = False
+
+
+def _thread_state(row: ThreadMessage, created: bool = False) -> ThreadState:
+    return ThreadState(row.message_ts, list(row.query_ids or []), row.revision, created)
+
+
+def _thread_row(session: Session, channel_id: str, thread_ts: str) -> ThreadMessage | None:
+    query = select(ThreadMessage).where(
+        ThreadMessage.channel_id == channel_id, ThreadMessage.thread_ts == thread_ts
+    )
+    return session.scalar(query.with_for_update())
+
+
+def join_thread(session: Session, channel_id: str, thread_ts: str, query_id: int) -> ThreadState:
+    """Add an answer to the thread's message; `created` when this call made the message row
+    (its caller posts the message). Row-locked, so concurrent answers are never lost."""
+    try:
+        with session.begin_nested():
+            row = ThreadMessage(
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+                query_ids=[query_id],
+                revision=1,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+            session.add(row)
+        return _thread_state(row, created=True)
+    except IntegrityError:
+        pass
+    existing = _thread_row(session, channel_id, thread_ts)
+    assert existing is not None
+    if query_id not in (existing.query_ids or []):
+        existing.query_ids = [*(existing.query_ids or []), query_id]
+        existing.revision += 1
+        existing.updated_at = utcnow()
+    return _thread_state(existing)
+
+
+def thread_posted(
+    session: Session, channel_id: str, thread_ts: str, message_ts: str
+) -> ThreadState:
+    """Record the ts of the thread's message once Slack accepted the first post."""
+    row = _thread_row(session, channel_id, thread_ts)
+    assert row is not None
+    row.message_ts, row.updated_at = message_ts, utcnow()
+    return _thread_state(row)
+
+
+def thread_state(session: Session, channel_id: str, thread_ts: str) -> ThreadState | None:
+    """The thread's message, if tykbot has one there."""
+    query = select(ThreadMessage).where(
+        ThreadMessage.channel_id == channel_id, ThreadMessage.thread_ts == thread_ts
+    )
+    row = session.scalar(query)
+    return None if row is None else _thread_state(row)
+
+
+def thread_of_message(session: Session, channel_id: str, message_ts: str) -> ThreadState | None:
+    """The thread state whose message is (channel, message_ts), if it is a thread message."""
+    query = select(ThreadMessage).where(
+        ThreadMessage.channel_id == channel_id, ThreadMessage.message_ts == message_ts
+    )
+    row = session.scalar(query)
+    return None if row is None else _thread_state(row)
+
+
+def asked_counts(session: Session) -> dict[str, int]:
+    """How often each entry was the top answer: the list ranking's evidence of what is common."""
+    rows = session.execute(
+        select(QueryLog.top_entry_id, func.count())
+        .where(QueryLog.top_entry_id.is_not(None))
+        .group_by(QueryLog.top_entry_id)
+    )
+    return {str(entry_id): int(n) for entry_id, n in rows}
 
 
 def channel_autoreply(session: Session, channel_id: str) -> bool | None:

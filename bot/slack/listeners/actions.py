@@ -1,7 +1,9 @@
-"""Buttons: Share in channel, Helped, Didn't help, and which other candidate was right.
+"""Buttons on answers: details, Helped, Wrong error? (and the pick), Share, a list's Explain.
 
-Acknowledgements go to the voter only: an ephemeral reply through the response URL for
-messages, or an update of the modal for buttons inside the "Explain this error" modal.
+A click re-draws the message in place where that is what the person expects: a private answer
+through its response URL (`replace_original`), a public one with `chat.update` (details are
+for everyone reading the thread), a modal with `views.update`. Votes and picks are
+acknowledged to the clicking person only.
 """
 
 from __future__ import annotations
@@ -9,24 +11,26 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.service import InputError
+from bot.service import Answer, InputError
 from bot.slack import blocks
+from bot.slack import card_blocks as cards
+from bot.slack.admin import is_admin
 from bot.slack.deps import Deps, ack_now, guarded
+
+MAX_ID = 120
+Handler = Callable[[Deps, "Click"], str]
 
 
 def register(app: App, deps: Deps) -> None:
-    """Add the button listeners."""
+    """Add the button, select-menu and menu-options listeners."""
 
-    def listen(
-        action_id: str | re.Pattern[str],
-        name: str,
-        handler: Callable[[Deps, Reply, dict[str, Any], str], str],
-    ) -> None:
+    def listen(action_id: str | re.Pattern[str], name: str, handler: Handler) -> None:
         def on_action(
             body: dict[str, Any],
             action: dict[str, Any],
@@ -34,37 +38,91 @@ def register(app: App, deps: Deps) -> None:
             client: WebClient,
             logger: logging.Logger,
         ) -> None:
-            reply = Reply(body, respond, client)
-            value = blocks.decode_value(action.get("value"))
+            click = Click.of(body, action, respond, client)
             guarded(
                 deps,
                 name,
-                lambda: handler(deps, reply, value, body["user"]["id"]),
+                lambda: handler(deps, click),
                 logger,
-                lambda: reply.send([blocks.section(blocks.error_message()["text"])]),
+                lambda: click.tell([blocks.section(blocks.error_message()["text"])]),
             )
 
         app.action(action_id)(ack=ack_now, lazy=[on_action])
 
-    listen(blocks.SHARE, "share", share)
-    listen(blocks.HELPED, "vote", lambda d, r, v, u: vote(d, r, v, u, helpful=True))
-    listen(blocks.NOT_HELPED, "vote", lambda d, r, v, u: vote(d, r, v, u, helpful=False))
-    listen(re.compile(rf"^{blocks.CHOOSE}_"), "choose", choose)
+    listen(cards.SHOW_DETAILS, "details", lambda d, c: toggle_details(d, c, True))
+    listen(cards.HIDE_DETAILS, "details", lambda d, c: toggle_details(d, c, False))
+    listen(cards.HELPED, "vote", helped)
+    listen(re.compile(rf"^(?:{cards.WRONG}|{cards.NOT_HELPED})$"), "vote", wrong_error)
+    listen(re.compile(rf"^{cards.CHOOSE}_"), "choose", choose)
+    listen(cards.PICK, "choose", choose)
+    listen(cards.SHARE, "share", share)
+    listen(re.compile(rf"^{cards.EXPLAIN}(?:_\d+)?$"), "explain", explain_entry)
+
+    @app.options(cards.PICK)
+    def pick_options(ack: Ack, payload: dict[str, Any]) -> None:
+        words = str(payload.get("value") or "")[:200]
+        found = deps.service.search(words, limit=50) if words.strip() else []
+        ack(options=cards.pick_options(found))
 
 
-class Reply:
-    """Where a button's acknowledgement goes: the modal it sits in, or the voter privately."""
+# -- reading a click -----------------------------------------------------------------------------
+@dataclass
+class Click:
+    """One click: who, on what, the validated values its element carries, and where to answer."""
 
-    def __init__(self, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        self.body, self.respond, self.client = body, respond, client
+    body: dict[str, Any]
+    action: dict[str, Any]
+    respond: Respond
+    client: WebClient
+    value: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> Click:
+        """Read a click; a value that is not ours reads as {} (and the handler refuses it)."""
+        value = blocks.decode_value(action.get("value"))
+        if action.get("type") == "external_select":
+            # The menu's own value is the picked entry; the answer it belongs to is in block_id.
+            _, _, rest = str(action.get("block_id") or "").partition(":")
+            query, _, entry = rest.partition(":")
+            picked = (action.get("selected_option") or {}).get("value")
+            value = {"q": int(query) if query.isdigit() else None, "e": entry, "c": picked}
+        return cls(body, action, respond, client, value)
+
+    @property
+    def user_id(self) -> str:
+        return str((self.body.get("user") or {}).get("id") or "")
 
     @property
     def in_modal(self) -> bool:
-        """Whether the button sits in a modal."""
         return (self.body.get("container") or {}).get("type") == "view"
 
-    def send(self, new_blocks: list[blocks.Block], replace: bool = False) -> None:
-        """Show blocks to the clicking person only."""
+    @property
+    def public(self) -> bool:
+        """Whether the clicked message is one everybody sees (not ephemeral, not a modal)."""
+        container = self.body.get("container") or {}
+        return not self.in_modal and not container.get("is_ephemeral", False)
+
+    def query_id(self) -> int | None:
+        q = self.value.get("q")
+        return q if isinstance(q, int) and 0 < q < 2**62 else None
+
+    def text_id(self, key: str) -> str | None:
+        v = self.value.get(key)
+        return v if isinstance(v, str) and 0 < len(v) <= MAX_ID else None
+
+    def surface(self) -> str:
+        s = self.value.get("s")
+        return s if s in cards.SURFACES else cards.PRIVATE
+
+    def shared_by(self) -> str:
+        u = self.value.get("u")
+        return u if isinstance(u, str) and len(u) <= 40 else ""
+
+    # -- answering the click -------------------------------------------------------------------
+    def tell(self, new_blocks: list[blocks.Block], replace: bool = False) -> None:
+        """Show blocks to the clicking person only (in the modal, or ephemeral)."""
         if self.in_modal:
             view = self.body["view"]
             self.client.views_update(
@@ -77,31 +135,178 @@ class Reply:
             text=blocks.fallback_text(new_blocks),
             blocks=new_blocks,
             response_type="ephemeral",
-            replace_original=replace,
+            replace_original=replace and not self.public,
         )
 
+    def redraw(self, msg: blocks.Message) -> None:
+        """Draw the clicked message again: private by response URL, public with chat.update."""
+        if self.public:
+            container = self.body.get("container") or {}
+            channel = container.get("channel_id") or (self.body.get("channel") or {}).get("id")
+            self.client.chat_update(
+                channel=str(channel), ts=str(container.get("message_ts")), **msg
+            )
+        else:
+            self.respond(replace_original=True, **msg)
 
-def _ids(value: dict[str, Any]) -> tuple[int, str] | None:
-    query_id, entry_id = value.get("q"), value.get("e")
-    if not isinstance(query_id, int) or not isinstance(entry_id, str):
+    def redraw_modal(self, answer: Answer, view: cards.View) -> None:
+        """Draw the shortcut's modal again with the same metadata."""
+        current = self.body["view"]
+        meta = blocks.decode_value(current.get("private_metadata"))
+        modal = cards.answer_modal(answer, "", str(meta.get("c", "")), str(meta.get("t", "")), view)
+        self.client.views_update(view_id=current["id"], hash=current.get("hash"), view=modal)
+
+
+def _admin(deps: Deps, click: Click, surface: str) -> bool:
+    """Admins see *Edit* on answers only they see."""
+    if surface not in (cards.PRIVATE, cards.MODAL_VIEW, cards.PICKED):
+        return False
+    return is_admin(deps.settings, click.client, click.user_id)
+
+
+def _answer_of(deps: Deps, click: Click) -> Answer | None:
+    """The answer a button belongs to: its logged query, or the one entry it names."""
+    query_id = click.query_id()
+    if query_id is not None:
+        return deps.service.recall(query_id)
+    entry_id = click.text_id("e")
+    return deps.service.answer_for_entry(entry_id) if entry_id else None
+
+
+def _thread_more(deps: Deps, click: Click, answer: Answer) -> list[Answer]:
+    """The other errors listed by a thread message (empty for other messages)."""
+    container = click.body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if not click.public or not channel or not ts:
+        return []
+    state = deps.service.thread_of_message(str(channel), str(ts))
+    if state is None:
+        return []
+    return deps.service.recall_many([q for q in state.query_ids if q != answer.query_id])
+
+
+# -- handlers ------------------------------------------------------------------------------------
+def toggle_details(deps: Deps, click: Click, show: bool) -> str:
+    """*Show details* / *Hide details*: the same message, expanded or folded."""
+    answer = _answer_of(deps, click)
+    if answer is None or answer.best is None:
+        click.tell([blocks.section("That answer is too old to expand; ask again.")])
+        return "gone"
+    surface = click.surface()
+    view = cards.View(
+        surface,
+        details=show,
+        admin=_admin(deps, click, surface),
+        shared_by=click.shared_by(),
+    )
+    if click.in_modal:
+        click.redraw_modal(answer, view)
+    else:
+        click.redraw(cards.answer_message(answer, view, _thread_more(deps, click, answer)))
+    return "shown" if show else "hidden"
+
+
+def _vote_ids(click: Click) -> tuple[int, str] | None:
+    query_id, entry_id = click.query_id(), click.text_id("e")
+    if query_id is None or entry_id is None:
         return None
     return query_id, entry_id
 
 
-def share(deps: Deps, reply: Reply, value: dict[str, Any], user_id: str) -> str:
-    """Post the private answer publicly, crediting the asker; mark the private copy shared."""
-    query_id = value.get("q")
-    answer = deps.service.recall(query_id) if isinstance(query_id, int) else None
-    if answer is None or answer.best is None:
-        reply.send([blocks.section("That answer is too old to share; ask again.")])
+def helped(deps: Deps, click: Click) -> str:
+    """*Helped*: store the vote; the voter's copy shows the thanks instead of the buttons."""
+    ids = _vote_ids(click)
+    if ids is None:
+        return "bad_value"
+    try:
+        outcome = deps.service.vote(ids[0], ids[1], click.user_id, helpful=True)
+    except InputError as exc:
+        click.tell([blocks.section(blocks.escape(str(exc)))])
         return "gone"
-    reply.respond(
+    thanks = cards.vote_thanks(True, outcome.status)
+    _acknowledge(deps, click, ids[0], thanks)
+    return f"helped_{outcome.status}"
+
+
+def _acknowledge(deps: Deps, click: Click, query_id: int, thanks: str) -> None:
+    """Replace the vote buttons with the thanks where only the voter sees the message."""
+    if click.public:
+        click.tell([blocks.context(thanks)])
+        return
+    answer = deps.service.recall(query_id)
+    if answer is None:
+        click.tell([blocks.context(thanks)], replace=True)
+        return
+    surface = click.surface()
+    view = cards.View(surface, admin=_admin(deps, click, surface), voted=thanks)
+    if click.in_modal:
+        click.redraw_modal(answer, view)
+    else:
+        click.redraw(cards.answer_message(answer, view))
+
+
+def wrong_error(deps: Deps, click: Click) -> str:
+    """*Wrong error?*: store it, then offer the other candidates and a search over all errors."""
+    ids = _vote_ids(click)
+    if ids is None:
+        return "bad_value"
+    query_id, entry_id = ids
+    try:
+        outcome = deps.service.vote(query_id, entry_id, click.user_id, helpful=False)
+    except InputError as exc:
+        click.tell([blocks.section(blocks.escape(str(exc)))])
+        return "gone"
+    state = {"s": click.surface()}
+    offer = cards.wrong_error_blocks(query_id, entry_id, outcome.alternatives, state)
+    click.tell(offer, replace=True)
+    return f"wrong_{outcome.status}"
+
+
+def choose(deps: Deps, click: Click) -> str:
+    """The right entry after *Wrong error?* (a button or the search menu), or none of them:
+    recorded as a correction; the picked entry's card is shown to the person who picked."""
+    ids = _vote_ids(click)
+    if ids is None:
+        return "bad_value"
+    query_id, entry_id = ids
+    chosen_id = click.text_id("c")
+    if chosen_id is not None and deps.service.entry(chosen_id) is None:
+        return "bad_value"
+    try:
+        deps.service.vote(
+            query_id, entry_id, click.user_id, helpful=False, chosen_entry_id=chosen_id
+        )
+    except InputError as exc:
+        click.tell([blocks.section(blocks.escape(str(exc)))], replace=True)
+        return "gone"
+    if chosen_id is None:
+        click.tell([blocks.context(cards.vote_thanks(False, "new"))], replace=True)
+        return "none_right"
+    base = deps.service.recall(query_id)
+    picked = deps.service.answer_for_entry(chosen_id, base)
+    if picked is None or picked.best is None:
+        return "gone"
+    thanks = cards.vote_thanks(False, "new", picked.best.entry)
+    view = cards.View(cards.PICKED, admin=_admin(deps, click, cards.PICKED))
+    click.tell(cards.picked_blocks(picked, thanks, view), replace=True)
+    return "chosen"
+
+
+def share(deps: Deps, click: Click) -> str:
+    """Post the private answer publicly, crediting the asker; mark the private copy shared."""
+    query_id = click.query_id()
+    answer = deps.service.recall(query_id) if query_id is not None else None
+    if answer is None or answer.best is None:
+        click.tell([blocks.section("That answer is too old to share; ask again.")])
+        return "gone"
+    view = cards.View(cards.SHARED, shared_by=click.user_id)
+    click.respond(
         response_type="in_channel",
         replace_original=False,
         unfurl_links=False,
-        **blocks.shared_message(answer, user_id),
+        **cards.answer_message(answer, view),
     )
-    reply.respond(
+    click.respond(
         replace_original=True,
         text="Shared in the channel.",
         blocks=[blocks.context(":white_check_mark: You shared this answer in the channel.")],
@@ -109,36 +314,15 @@ def share(deps: Deps, reply: Reply, value: dict[str, Any], user_id: str) -> str:
     return "shared"
 
 
-def vote(deps: Deps, reply: Reply, value: dict[str, Any], user_id: str, helpful: bool) -> str:
-    """Store a Helped / Didn't help vote; "didn't help" asks which candidate was right."""
-    ids = _ids(value)
-    if ids is None:
-        return "bad_value"
-    query_id, entry_id = ids
-    try:
-        outcome = deps.service.vote(query_id, entry_id, user_id, helpful)
-    except InputError as exc:
-        reply.send([blocks.section(blocks.escape(str(exc)))])
+def explain_entry(deps: Deps, click: Click) -> str:
+    """A list row's *Explain*: that entry's card, privately, below the list."""
+    entry_id = click.text_id("e")
+    answer = deps.service.answer_for_entry(entry_id) if entry_id else None
+    if answer is None:
+        click.tell([blocks.section("That entry no longer exists; list the code again.")])
         return "gone"
-    if helpful or outcome.status == "same":
-        reply.send([blocks.context(blocks.vote_thanks(helpful, outcome.status))])
-    else:
-        reply.send(blocks.alternatives_blocks(query_id, entry_id, outcome.alternatives))
-    return f"{'helped' if helpful else 'not_helped'}_{outcome.status}"
-
-
-def choose(deps: Deps, reply: Reply, value: dict[str, Any], user_id: str) -> str:
-    """Store which other candidate was the right one (or that none was)."""
-    ids = _ids(value)
-    if ids is None:
-        return "bad_value"
-    query_id, entry_id = ids
-    chosen_id = value.get("c") if isinstance(value.get("c"), str) else None
-    try:
-        deps.service.vote(query_id, entry_id, user_id, helpful=False, chosen_entry_id=chosen_id)
-    except InputError as exc:
-        reply.send([blocks.section(blocks.escape(str(exc)))], replace=True)
-        return "gone"
-    chosen = deps.service.entry(chosen_id) if chosen_id else None
-    reply.send([blocks.context(blocks.vote_thanks(False, "new", chosen))], replace=True)
-    return "chosen" if chosen else "none_right"
+    view = cards.View(cards.PICKED, admin=_admin(deps, click, cards.PICKED))
+    click.respond(
+        response_type="ephemeral", replace_original=False, **cards.answer_message(answer, view)
+    )
+    return "explained"

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.service import InputError
 from bot.slack import blocks
+from bot.slack import card_blocks as cards
 from bot.slack.admin import is_admin
 from bot.slack.deps import Deps, guarded
 from bot.slack.payloads import plain_text
@@ -49,13 +50,15 @@ def answer_command(
     if first == "autoreply" and len(words) <= 2:
         return autoreply(deps, client, user_id, channel_id, words[1:]), "autoreply"
     if first == "search" and len(words) > 1:
-        found = deps.service.search(" ".join(words[1:]))
-        return blocks.search_message(" ".join(words[1:]), found), "search"
+        wanted = " ".join(words[1:])
+        found = [c.entry for c in deps.service.search(wanted, limit=50)]
+        empty = f"No entries mention “{wanted}”. Try fewer or other words."
+        return cards.list_message(f"Errors matching “{wanted}”", found, empty), "search"
     if len(text) <= 40:
         entries = deps.service.entries_for_code(text)
         if entries:
-            title = f"Tyk Gateway errors with status {entries[0].code}"
-            return blocks.entries_message(title, entries, ""), "code"
+            title = f"Tyk Gateway errors with status {entries[0].code}, most common first"
+            return cards.list_message(title, entries, ""), "code"
     try:
         answer = deps.service.explain(
             text, source="slash", user_id=user_id, channel_id=channel_id, limit=3
@@ -63,10 +66,11 @@ def answer_command(
     except InputError as exc:
         return blocks.help_message(str(exc)), "help"
     if answer.best is None:
-        msg = blocks.answer_message(answer, public=False, show_paste=True)
+        msg = cards.answer_message(answer, cards.View(cards.PRIVATE))
         msg["blocks"] = blocks.cap(msg["blocks"] + blocks.help_message()["blocks"])
         return msg, "no_match"
-    return blocks.answer_message(answer, public=False, show_paste=True, share=True), "answered"
+    view = cards.View(cards.PRIVATE, admin=is_admin(deps.settings, client, user_id))
+    return cards.answer_message(answer, view), "answered"
 
 
 def autoreply(

@@ -12,9 +12,12 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.service import Answer
 from bot.slack import blocks
+from bot.slack import card_blocks as cards
 from bot.slack.deps import Deps, ack_now, guarded
 from bot.slack.payloads import mentions, message_text, plain_text, without_mention
+from bot.store.repository import ThreadState
 
 # Message subtypes that are someone posting text; edits, deletes, joins and the rest are not.
 POSTED_SUBTYPES = {None, "thread_broadcast", "file_share", "bot_message"}
@@ -83,14 +86,55 @@ def auto_reply(deps: Deps, client: WebClient, context: BoltContext, event: dict[
     if not deps.service.claim_thread_reply(channel, thread_ts, answer.best.entry.id):
         return "already_replied"
     answer = deps.service.record(answer, "thread", event.get("user"), channel)
-    client.chat_postMessage(
-        channel=channel,
-        thread_ts=thread_ts,
-        unfurl_links=False,
-        unfurl_media=False,
-        **blocks.answer_message(answer, public=True),
-    )
-    return "replied"
+    return reply_in_thread(deps, client, channel, thread_ts, answer)
+
+
+MAX_UPDATE_ROUNDS = 5
+
+
+def thread_message(deps: Deps, state: ThreadState) -> blocks.Message | None:
+    """tykbot's one message of a thread: the first answer's card and the later errors' lines."""
+    answers = deps.service.recall_many(state.query_ids)
+    if not answers:
+        return None
+    return cards.answer_message(answers[0], cards.View(cards.THREAD), answers[1:])
+
+
+def reply_in_thread(
+    deps: Deps, client: WebClient, channel: str, thread_ts: str, answer: Answer
+) -> str:
+    """Post tykbot's message in the thread, or add this answer to the one already there.
+
+    The answers a message lists live in the database; whoever changes the list draws the
+    message again from it, until what was drawn is the newest revision (so two errors pasted
+    at once both end up listed). A message still being posted is left to its poster.
+    """
+    assert answer.query_id is not None
+    state = deps.service.join_thread(channel, thread_ts, answer.query_id)
+    if state.created:
+        msg = thread_message(deps, state)
+        if msg is None:
+            return "gone"
+        posted = client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **msg
+        )
+        drawn = state.revision
+        state = deps.service.thread_posted(channel, thread_ts, str(posted["ts"]))
+        outcome = "replied"
+    elif state.message_ts is None:
+        return "queued_in_thread"  # the poster draws it once its post is in
+    else:
+        drawn, outcome = 0, "updated_thread"
+    for _ in range(MAX_UPDATE_ROUNDS):
+        if state.revision == drawn or state.message_ts is None:
+            break
+        msg = thread_message(deps, state)
+        if msg is None:
+            break
+        client.chat_update(channel=channel, ts=state.message_ts, **msg)
+        drawn = state.revision
+        state = deps.service.thread_state(channel, thread_ts) or state
+    return outcome
 
 
 def thread_parent_text(client: WebClient, channel: str, thread_ts: str) -> str:
@@ -120,11 +164,12 @@ def answer_mention(
     reply_in = thread_ts or ts
     if answer is None:
         reply = blocks.help_message(
-            "Mention me with an error after my name, or in the thread of a message that holds one."
+            "Mention me with an error after my name, or in the thread of a message that holds one.",
+            in_thread=True,
         )
         outcome = "help"
     else:
-        reply = blocks.mention_message(answer)
+        reply = cards.answer_message(answer, cards.View(cards.MENTION))
         outcome = "replied" if answer.best else "no_match"
     client.chat_postMessage(
         channel=channel, thread_ts=reply_in, unfurl_links=False, unfurl_media=False, **reply

@@ -10,6 +10,8 @@ from slack_sdk import WebClient
 
 from bot.service import InputError
 from bot.slack import blocks
+from bot.slack import card_blocks as cards
+from bot.slack.admin import is_admin
 from bot.slack.deps import Deps, ack_now, guarded
 from bot.slack.payloads import message_text
 
@@ -50,6 +52,9 @@ def open_answer(deps: Deps, client: WebClient, shortcut: dict[str, Any]) -> str:
         )
     except InputError as exc:
         note = f"Nothing to explain: {exc}."
-    view = blocks.answer_modal(answer, note, channel_id, thread_ts)
+    admin = bool(user_id) and is_admin(deps.settings, client, str(user_id))
+    view = cards.answer_modal(
+        answer, note, channel_id, thread_ts, cards.View(cards.MODAL_VIEW, admin=admin)
+    )
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
     return "answered" if answer is not None and answer.best else "no_match"

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
+from bot.slack import card_blocks as cards
 from bot.slack.deps import Deps, guarded
 
 NOT_MEMBER = {"not_in_channel", "channel_not_found", "is_archived"}
@@ -64,7 +65,7 @@ def post_in_thread(
             thread_ts=thread_ts,
             unfurl_links=False,
             unfurl_media=False,
-            **blocks.shared_message(answer, user_id, show_paste=False),
+            **cards.answer_message(answer, cards.View(cards.SHARED, shared_by=user_id)),
         )
     except SlackApiError as exc:
         if exc.response.get("error") not in NOT_MEMBER:

@@ -1,0 +1,107 @@
+"""Values a paste names (host, API, path, key hint, ...), to fill an answer's next step.
+
+Pure and linear: every pattern is anchored on a literal word and bounded, so a 40,000-character
+paste costs one pass per pattern. Run it on the *redacted* paste: a masked value never fills a
+placeholder, and the only part of a key ever taken is Tyk's own obfuscated form (`****be41`).
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_VALUE = 80
+_SAFE = re.compile(r"[A-Za-z0-9/][\w.\-/:@]{0,79}")
+
+# logrus `name=value` / `name="value"`, JSON `"name": "value"`.
+_FIELD = r"""(?:\b{name}\s*=\s*"?|"{name}"\s*:\s*")([^"\s,}}]{{1,120}})"""
+_FIELDS = {
+    name: re.compile(_FIELD.format(name=field), re.IGNORECASE)
+    for name, field in (
+        ("api_id", "api_?id"),
+        ("api_name", "api_?name"),
+        ("org_id", "org_?id"),
+        ("policy_id", "policy_?id"),
+        ("path", "path"),
+        ("method", "method"),
+        ("listen_path", "listen_path"),
+    )
+}
+_KEY_HINT = re.compile(r"\bkey\s*[=:]\s*\"?(\*{4}[A-Za-z0-9]{2,8})\b", re.IGNORECASE)
+_LOOKUP = re.compile(r"\blookup ([A-Za-z0-9][\w.-]{0,252}) on ")
+_DIAL = re.compile(r"\bdial tcp ([\w.-]{1,253}|\[[0-9a-fA-F:]{2,45}\]):(\d{1,5})")
+_URL = re.compile(
+    r"\b(?:Get|Post|Put|Patch|Delete|Head|Options) \"?https?://([\w.-]{1,253})(?::(\d{1,5}))?"
+)
+_TARGET = re.compile(
+    r"\b(?:target(?:_url)?|upstream)\s*[=:]\s*\"?https?://([\w.-]{1,253})(?::(\d{1,5}))?"
+)
+_REQUEST_LINE = re.compile(
+    r"^[> \t]*(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/[^\s?#]{0,200})", re.M
+)
+_CERT = re.compile(
+    r"\b(?:cert(?:ificate)?(?:[ _-]?id)?|SHA256)[\s:=\"]{1,4}([0-9a-f]{24}(?:[0-9a-f]{40})?)\b",
+    re.IGNORECASE,
+)
+
+
+def _clean(value: str) -> str | None:
+    """The value if it is a plain, shortish token (never a redaction mask)."""
+    value = value.strip().strip("\"'`").rstrip(".,;")
+    if not value or "REDACTED" in value.upper() or "*" in value or "<" in value:
+        return None
+    m = _SAFE.fullmatch(value)
+    return value if m and len(value) <= MAX_VALUE else None
+
+
+def _first(pattern: re.Pattern[str], text: str, group: int = 1) -> str | None:
+    for m in pattern.finditer(text):
+        value = _clean(m.group(group))
+        if value:
+            return value
+    return None
+
+
+def paste_values(text: str, version: str | None = None) -> dict[str, str]:
+    """The values a (redacted) paste names, by placeholder name (see bot.catalog.PLACEHOLDERS)."""
+    values: dict[str, str] = {}
+    for name, pattern in _FIELDS.items():
+        found = _first(pattern, text)
+        if found:
+            values[name] = found
+    if "method" in values:
+        values["method"] = values["method"].upper()
+    request = _REQUEST_LINE.search(text)
+    if request:
+        values.setdefault("method", request.group(1))
+        path = _clean(request.group(2))
+        if path:
+            values.setdefault("path", path)
+    if "path" in values and not values["path"].startswith("/"):
+        del values["path"]
+    if "listen_path" not in values and "path" in values:
+        head = values["path"].strip("/").split("/", 1)[0]
+        if head:
+            values["listen_path"] = f"/{head}/"
+    for pattern in (_LOOKUP, _DIAL, _URL, _TARGET):
+        m = pattern.search(text)
+        host = _clean(m.group(1).strip("[]")) if m else None
+        if m and host:
+            values["host"] = host
+            port = m.group(2) if pattern.groups >= 2 else None
+            if port:
+                values["port"] = port
+            break
+    hint = _KEY_HINT.search(text)
+    if hint:
+        values["key_hint"] = f"key {hint.group(1)}"
+    cert = _first(_CERT, text)
+    if cert:
+        values["cert_id"] = cert
+    if version:
+        seen = version.removeprefix("==")
+        if seen[:1].isdigit():
+            values["version"] = seen
+    return values
+
+
+__all__ = ["paste_values"]
