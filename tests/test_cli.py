@@ -27,13 +27,18 @@ def run(database_url: str):  # type: ignore[no-untyped-def]
     return _run
 
 
-def test_ask_plain_shows_the_answer_cause_and_action(run) -> None:  # type: ignore[no-untyped-def]
+def test_ask_plain_shows_the_card_and_details_on_request(run) -> None:  # type: ignore[no-untyped-def]
     out = run("ask", '{"error": "Key not authorised"}')
     assert out.returncode == 0, out.stderr
-    first = out.stdout.splitlines()[0]
-    assert first.startswith("400 Key not authorized") and "confident" in first
-    assert "Cause:" in out.stdout and "Action:" in out.stdout and "Docs guidance:" in out.stdout
-    assert out.stdout.index("Cause:") < out.stdout.index("Docs guidance:")
+    lines = out.stdout.splitlines()
+    # The gateway sends this text with 403 (the docs' 400 is wrong), in its own spelling.
+    assert lines[0].startswith("403 Key not authorized")
+    assert len(lines) <= 8 and any(line.startswith("  Next: ") for line in lines)
+    assert "Sure" in lines[-1] and "Cause:" not in out.stdout
+    details = run("ask", "--details", '{"error": "Key not authorised"}').stdout
+    assert details.startswith(out.stdout.rstrip("\n"))
+    assert "Cause:" in details and "What to do:" in details and "Tyk docs say:" in details
+    assert details.index("Cause:") < details.index("Tyk docs say:")
 
 
 def test_ask_json(run) -> None:  # type: ignore[no-untyped-def]
@@ -44,6 +49,7 @@ def test_ask_json(run) -> None:  # type: ignore[no-untyped-def]
     assert {"id", "code", "message", "score", "cause", "action", "docs_url"} <= set(
         data["matches"][0]
     )
+    assert data["matches"][0]["summary"] and data["matches"][0]["first_step"]
 
 
 def test_ask_reads_stdin_and_reports_secrets(run) -> None:  # type: ignore[no-untyped-def]

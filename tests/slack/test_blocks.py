@@ -1,4 +1,4 @@
-"""Block Kit renderers: content order, escaping, secrets, and Slack's limits."""
+"""Block Kit renderers: the card, details on demand, escaping, secrets and Slack's limits."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 from bot.catalog import Entry
 from bot.service import Answer, Candidate
 from bot.slack import blocks
+from bot.slack import card_blocks as cards
+from bot.slack.card_blocks import View
 
 ENTRY = Entry(
     id="403-access-disallowed",
@@ -18,6 +20,8 @@ ENTRY = Entry(
     guidance="Check if the key has access to the API.",
     cause="The key's access rights do not list this API.",
     action="Add the API to the key or its policy.",
+    summary="The key's access rights do not list this API.",
+    first_step="Check `access_rights` of {key_hint} for API {api_id}.",
     docs_url="https://tyk.io/docs/error-response-codes/",
 )
 OTHER = Entry(id="403-other", code=403, message="Attempted access to disallowed version / path.")
@@ -34,6 +38,7 @@ def answer(**changes: Any) -> Answer:
             Candidate(THIRD, 0.5, "fuzzy"),
         ),
         confident=True,
+        values={"api_id": "payments-v2", "key_hint": "key ****be41"},
     )
     values.update(changes)
     return Answer(**values)
@@ -69,62 +74,98 @@ def assert_within_limits(rendered: list[dict[str, Any]], max_blocks: int = 50) -
                 assert len(element["action_id"]) <= 255
 
 
-def test_best_match_shows_cause_and_action_before_docs_guidance_then_version_and_link() -> None:
-    rendered = blocks.answer_blocks(answer(), public=False, share=True)
-    text = blocks.json.dumps(rendered)
+PRIVATE = View(cards.PRIVATE)
+PUBLIC = View(cards.THREAD)
+
+
+def texts(rendered: list[dict[str, Any]]) -> str:
+    return json.dumps(rendered, ensure_ascii=False)
+
+
+def button_ids(rendered: list[dict[str, Any]]) -> list[str]:
+    return [e["action_id"] for b in rendered if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_the_card_shows_headline_diagnosis_and_a_filled_next_step_then_how_sure() -> None:
+    rendered = cards.answer_blocks(answer(), PRIVATE)
+    text = texts(rendered)
     order = [
         text.index(s)
         for s in (
-            "403 Access to this API",
-            "*Cause:*",
-            "*What to do:*",
-            "*Tyk docs say:*",
-            "Before 5.0",
-            "Why:",
+            "*403 Access to this API has been disallowed*",
+            "The key's access rights do not list this API.",
+            "In your paste: API `payments-v2`, key `****be41`",
+            "*Next:* Check `access_rights` of key ****be41 for API payments-v2.",
+            "Sure · matched",
             "|Tyk docs>",
         )
     ]
     assert order == sorted(order)
-    assert "confident match, score 0.97" in text
-    assert (
-        "Other candidates" in text and "Attempted access" in text and "Authorization field" in text
-    )
+    assert "*Cause:*" not in text and "Tyk docs say" not in text and "score" not in text
 
 
-def test_empty_cause_and_action_are_left_out() -> None:
+def test_details_add_cause_steps_docs_words_version_notes_others_and_why_in_that_order() -> None:
+    rendered = cards.answer_blocks(answer(), View(cards.PRIVATE, details=True))
+    text = texts(rendered)
+    order = [
+        text.index(s)
+        for s in (
+            "*Next:*",
+            "*Cause:*",
+            "*What to do:*",
+            "*Tyk docs say:*",
+            "Before 5.0",
+            "Other candidates",
+            "Why:",
+        )
+    ]
+    assert order == sorted(order)
+    assert "Attempted access" in text and "Authorization field" in text
+    assert cards.HIDE_DETAILS in button_ids(rendered)
+    assert cards.SHOW_DETAILS not in button_ids(rendered)
+
+
+def test_empty_cause_and_action_are_left_out_of_the_details() -> None:
     bare = Entry(id="e", code=500, message="Something", guidance="Docs text.")
-    rendered = blocks.answer_blocks(answer(candidates=(Candidate(bare, 0.9, "r"),)), public=True)
-    text = json.dumps(rendered)
+    a = answer(candidates=(Candidate(bare, 0.9, "r"),))
+    text = texts(cards.answer_blocks(a, View(cards.THREAD, details=True)))
     assert "Cause" not in text and "What to do" not in text and "Docs text." in text
 
 
-def test_other_candidates_are_at_most_two() -> None:
-    many = tuple(
-        Candidate(Entry(id=f"e{i}", code=400, message=f"M{i}"), 0.5, "r") for i in range(6)
-    )
-    rendered = blocks.answer_blocks(answer(candidates=many), public=False)
-    text = json.dumps(rendered)
-    assert "M1" in text and "M2" in text and "M3" not in text
-
-
-def test_buttons_share_helped_didnt_help_carry_query_and_entry() -> None:
-    rendered = blocks.answer_blocks(answer(), public=False, share=True)
+def test_private_buttons_are_details_helped_wrong_error_and_share_carrying_the_query() -> None:
+    rendered = cards.answer_blocks(answer(), PRIVATE)
+    assert button_ids(rendered) == [cards.SHOW_DETAILS, cards.HELPED, cards.WRONG, cards.SHARE]
     actions = next(b for b in rendered if b["type"] == "actions")
-    ids = [e["action_id"] for e in actions["elements"]]
-    assert ids == [blocks.SHARE, blocks.HELPED, blocks.NOT_HELPED]
-    assert json.loads(actions["elements"][1]["value"]) == {"q": 7, "e": ENTRY.id}
+    assert json.loads(actions["elements"][1]["value"]) == {"q": 7, "e": ENTRY.id, "s": "private"}
 
 
-def test_public_answers_have_feedback_but_no_share() -> None:
-    rendered = blocks.answer_blocks(answer(), public=True)
-    ids = [e["action_id"] for b in rendered if b["type"] == "actions" for e in b["elements"]]
-    assert ids == [blocks.HELPED, blocks.NOT_HELPED]
+def test_public_answers_have_feedback_but_no_share_and_no_edit_even_for_admins() -> None:
+    rendered = cards.answer_blocks(answer(), View(cards.THREAD, admin=True))
+    assert button_ids(rendered) == [cards.SHOW_DETAILS, cards.HELPED, cards.WRONG]
+
+
+def test_admins_get_an_edit_button_on_private_answers() -> None:
+    rendered = cards.answer_blocks(answer(), View(cards.PRIVATE, admin=True))
+    edit = next(
+        e
+        for b in rendered
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == cards.EDIT
+    )
+    assert json.loads(edit["value"]) == {"e": ENTRY.id}
+
+
+def test_a_vote_replaces_the_vote_buttons_with_the_thanks() -> None:
+    rendered = cards.answer_blocks(answer(), View(cards.PRIVATE, voted="Thanks: noted."))
+    assert cards.HELPED not in button_ids(rendered) and cards.WRONG not in button_ids(rendered)
+    assert "Thanks: noted." in texts(rendered)
 
 
 def test_user_text_is_escaped_everywhere() -> None:
     paste = "<!channel> <@U123> & <https://evil|click> Key not authorised"
     a = answer(text=paste, candidates=(Candidate(ENTRY, 0.9, f"fragment '{paste}'"),))
-    rendered = blocks.answer_blocks(a, public=False, show_paste=True)
+    rendered = cards.answer_blocks(a, View(cards.PRIVATE, details=True))
     for _kind, text in walk_texts(rendered):
         assert "<!channel>" not in text and "<@U123>" not in text and "<https://evil" not in text
     assert "&lt;!channel&gt;" in json.dumps(rendered)
@@ -139,17 +180,19 @@ def test_clip_escaped_never_cuts_an_entity() -> None:
     assert out.endswith("…") and "&l…" not in out and "&…" not in out
 
 
-@pytest.mark.parametrize("public", [True, False])
-def test_secret_notice_names_kinds_never_values(public: bool) -> None:
+@pytest.mark.parametrize("surface", [cards.PRIVATE, cards.THREAD])
+def test_secret_notice_names_kinds_never_values(surface: str) -> None:
     a = answer(secrets=("JWT",), text="Authorization: Bearer ****")
-    text = json.dumps(blocks.answer_blocks(a, public=public, show_paste=not public))
-    assert "secret (JWT)" in text
-    assert ("rotate" in text) if not public else ("rotating" in text)
+    text = texts(cards.answer_blocks(a, View(surface)))
+    assert "secret (JWT)" in text and "Rotate" in text
 
 
-def test_no_match_tells_how_to_ask() -> None:
-    text = json.dumps(blocks.answer_blocks(answer(candidates=()), public=False))
+def test_no_match_tells_how_to_ask_but_never_suggests_a_command_in_a_thread() -> None:
+    text = texts(cards.answer_blocks(answer(candidates=()), PRIVATE))
     assert "No match" in text and "/tykerror 403" in text
+    for surface in (cards.THREAD, cards.MENTION, cards.SHARED):
+        text = texts(cards.answer_blocks(answer(candidates=()), View(surface)))
+        assert "No match" in text and "/tykerror" not in text
 
 
 def test_huge_answer_stays_within_block_kit_limits() -> None:
@@ -161,6 +204,8 @@ def test_huge_answer_stays_within_block_kit_limits() -> None:
         cause="c & <" * 3000,
         action="a" * 9000,
         note="n" * 9000,
+        summary="s" * 500,
+        first_step="f" * 900,
     )
     also = tuple(
         Candidate(Entry(id=f"a{i}", code=400, message="<" * 400), 0.5, "r") for i in range(80)
@@ -171,9 +216,10 @@ def test_huge_answer_stays_within_block_kit_limits() -> None:
         also_found=also,
         secrets=("JWT", "API key"),
     )
-    rendered = blocks.answer_blocks(a, public=False, show_paste=True, share=True)
-    assert_within_limits(rendered)
-    assert rendered[-1]["type"] == "actions"
+    for view in (View(cards.PRIVATE, details=True, admin=True), View(cards.THREAD)):
+        rendered = cards.answer_blocks(a, view, more=[answer()] * 9)
+        assert_within_limits(rendered)
+        assert rendered[-1]["type"] == "actions"
 
 
 def test_cap_keeps_the_buttons() -> None:
@@ -183,23 +229,40 @@ def test_cap_keeps_the_buttons() -> None:
     assert len(capped) == 50 and capped[-1]["type"] == "actions"
 
 
-def test_code_listing_of_many_entries_is_split_into_sections_within_limits() -> None:
+def test_a_list_shows_ten_rows_with_explain_buttons_and_how_many_more() -> None:
     entries = [
-        Entry(id=f"e{i}", code=403, message=f"message {i} " + "x" * 80, cause="c" * 300)
+        Entry(id=f"e{i}", code=403, message=f"message {i} " + "x" * 80, summary="s" * 120)
         for i in range(200)
     ]
-    msg = blocks.entries_message("Tyk Gateway errors with status 403", entries, "none")
+    hidden = Entry(id="docs-only", code=403, message="Test name", reaches_clients=False)
+    msg = cards.list_message("Tyk Gateway errors with status 403", [hidden, *entries], "none")
     assert_within_limits(msg["blocks"])
-    assert len(msg["text"]) <= 3000
+    rows = [b for b in msg["blocks"] if b.get("accessory")]
+    assert len(rows) == 10
+    assert all(r["accessory"]["action_id"].startswith(cards.EXPLAIN) for r in rows)
+    assert json.loads(rows[0]["accessory"]["value"]) == {"e": "e0"}
+    assert "and 191 more" in texts(msg["blocks"])
 
 
-def test_alternatives_offer_each_other_candidate_and_none() -> None:
-    rendered = blocks.alternatives_blocks(7, ENTRY.id, [OTHER, THIRD])
-    assert_within_limits(rendered)
+def test_docs_only_rows_come_last_and_say_so() -> None:
+    real = Entry(id="real", code=403, message="Real")
+    hidden = Entry(id="docs-only", code=403, message="Test name", reaches_clients=False)
+    msg = cards.list_message("403", [hidden, real], "none")
+    rows = [b for b in msg["blocks"] if b.get("accessory")]
+    assert "Real" in rows[0]["text"]["text"]
+    assert "no client receives it" in rows[1]["text"]["text"]
+
+
+def test_wrong_error_offers_the_other_candidates_a_search_and_none() -> None:
+    rendered = cards.wrong_error_blocks(7, ENTRY.id, [OTHER, THIRD], {"s": "thread"})
+    assert_within_limits([b for b in rendered if b.get("block_id") == blocks.FEEDBACK_BLOCK])
+    menu = next(b for b in rendered if b.get("block_id", "").startswith(cards.PICK))
+    assert menu["elements"][0]["type"] == "external_select"
+    assert menu["block_id"] == f"{cards.PICK}:7:{ENTRY.id}"
     values = [json.loads(e["value"]) for e in rendered[-1]["elements"]]
     assert values == [
-        {"q": 7, "e": ENTRY.id, "c": OTHER.id},
-        {"q": 7, "e": ENTRY.id, "c": THIRD.id},
+        {"q": 7, "e": ENTRY.id, "c": OTHER.id, "s": "thread"},
+        {"q": 7, "e": ENTRY.id, "c": THIRD.id, "s": "thread"},
         {"q": 7, "e": ENTRY.id},
     ]
 
@@ -210,16 +273,16 @@ def test_button_value_over_the_limit_is_refused() -> None:
 
 
 def test_modal_has_submit_and_metadata_only_when_there_is_an_answer() -> None:
-    view = blocks.answer_modal(answer(), "", "C1", "171.1")
+    view = cards.answer_modal(answer(), "", "C1", "171.1")
     assert view["submit"]["text"] == "Reply in thread"
     assert json.loads(view["private_metadata"]) == {"q": 7, "c": "C1", "t": "171.1"}
     assert len(view["title"]["text"]) <= 24
-    empty = blocks.answer_modal(None, "Nothing to explain.", "C1", "171.1")
+    empty = cards.answer_modal(None, "Nothing to explain.", "C1", "171.1")
     assert "submit" not in empty
 
 
 def test_updated_modal_swaps_the_feedback_block() -> None:
-    view = {**blocks.answer_modal(answer(), "", "C1", "1.1"), "id": "V1", "hash": "h"}
+    view = {**cards.answer_modal(answer(), "", "C1", "1.1"), "id": "V1", "hash": "h"}
     updated = blocks.updated_modal(view, [blocks.context("Thanks")])
     assert not any(b.get("block_id") == blocks.FEEDBACK_BLOCK for b in updated["blocks"])
     assert updated["blocks"][-1]["elements"][0]["text"] == "Thanks"
@@ -227,7 +290,15 @@ def test_updated_modal_swaps_the_feedback_block() -> None:
 
 
 def test_mention_message_says_when_it_is_guessing() -> None:
-    unsure = blocks.mention_message(answer(confident=False))
+    unsure = cards.answer_message(answer(confident=False), View(cards.MENTION))
     assert "not sure" in json.dumps(unsure["blocks"])
-    sure = blocks.mention_message(answer())
+    sure = cards.answer_message(answer(), View(cards.MENTION))
     assert "not sure" not in json.dumps(sure["blocks"])
+
+
+def test_a_thread_message_lists_later_errors_five_then_how_many_more() -> None:
+    more = [answer(candidates=(Candidate(OTHER, 0.9, "r"),))] * 7
+    text = texts(cards.answer_blocks(answer(), PUBLIC, more=more))
+    assert "Also in this thread" in text
+    assert text.count("403 Attempted access to disallowed version") == 5
+    assert "and 2 more" in text

@@ -31,9 +31,9 @@ def test_paste_gets_a_private_answer_with_candidates_and_buttons(
     assert reply["response_type"] == "ephemeral"
     text = all_text(reply["blocks"])
     assert "Key not authori" in reply["text"]
-    assert "confident match" in text and "Why:" in text and "Tyk docs" in text
-    assert "Other candidates" in text
-    assert set(buttons(reply["blocks"])) == {"tyk_share", "tyk_helped", "tyk_not_helped"}
+    assert "Sure · matched" in text and "*Next:*" in text and "Tyk docs" in text
+    assert "Other candidates" not in text  # on demand: behind Show details
+    assert set(buttons(reply["blocks"])) == {"tyk_details", "tyk_share", "tyk_helped", "tyk_wrong"}
     assert queries(service) == 1
     with service.session() as s:
         logged = s.scalars(select(QueryLog)).one()
@@ -57,13 +57,18 @@ def test_a_code_lists_its_entries(harness: Harness, service: Service, word: str,
     reply = harness.command_answer(word)
     text = all_text(reply["blocks"])
     assert f"status {code}" in text
-    for entry in service.entries_for_code(str(code)):
+    entries = service.entries_for_code(str(code))
+    for entry in entries[:10]:
         assert f"{code} {entry.message.replace('&', '&amp;').replace('<', '&lt;')}"[:40] in text
+    explain = [b for b in reply["blocks"] if b.get("accessory")]
+    assert len(explain) == min(10, len(entries))
+    if len(entries) > 10:
+        assert f"and {len(entries) - 10} more" in text
 
 
 def test_search_finds_entries_and_says_when_nothing_does(harness: Harness) -> None:
     found = all_text(harness.command_answer("search quota")["blocks"])
-    assert "Entries matching" in found and "uota" in found
+    assert "Errors matching" in found and "uota" in found
     none = all_text(harness.command_answer("search zzqqxx")["blocks"])
     assert "No entries mention" in none
 
@@ -74,7 +79,12 @@ def test_mentions_in_a_paste_are_escaped(harness: Harness) -> None:
     raw = json.dumps(reply)
     for ping in ("<!channel>", "<@U999>", "<!here>", "<@U123>"):
         assert ping not in raw
-    assert "&lt;!here&gt;" in raw
+    # The paste itself is echoed in the details, escaped.
+    harness.click(buttons(reply["blocks"])["tyk_details"], response_url="details")
+    shown = harness.fake.wait_for("response:details")[0].payload_text()
+    for ping in ("<!channel>", "<@U999>", "<!here>", "<@U123>"):
+        assert ping not in shown
+    assert "&lt;!here&gt;" in shown
 
 
 def test_a_secret_is_reported_and_never_echoed(harness: Harness) -> None:

@@ -32,7 +32,7 @@ def test_a_confident_paste_gets_one_public_reply_in_its_thread(
     [reply] = replies(harness)
     assert reply["channel"] == "CCHAN" and reply["thread_ts"] == event["ts"]
     assert "Key not authori" in reply["text"]
-    assert set(buttons(reply["blocks"])) == {"tyk_helped", "tyk_not_helped"}
+    assert set(buttons(reply["blocks"])) == {"tyk_details", "tyk_helped", "tyk_wrong"}
     assert reply["unfurl_links"] is False
     with service.session() as s:
         assert s.scalars(select(QueryLog.source)).all() == ["thread"]
@@ -54,15 +54,21 @@ def test_chatter_gets_no_reply_and_is_not_stored(harness: Harness, service: Serv
         assert s.scalar(select(func.count()).select_from(QueryLog)) == 0
 
 
-def test_one_reply_per_thread_and_entry(harness: Harness) -> None:
+def test_one_message_per_thread_listing_each_entry_once(harness: Harness) -> None:
     parent = next_ts()
     harness.message(PASTE, ts=parent)
+    harness.wait("message", 1)
     harness.message(PASTE, thread_ts=parent)
     harness.message(QUOTA, thread_ts=parent)
     harness.wait("message", 3)
     assert harness.slack.metrics.value("message", "already_replied") == 1
-    texts = [r["text"] for r in replies(harness)]
-    assert len(texts) == 2 and any("Quota" in t for t in texts)
+    [posted] = replies(harness)
+    assert "Key not authori" in posted["text"]
+    [update] = harness.fake.of("chat.update")
+    assert update.args["ts"] and update.args["channel"] == "CCHAN"
+    drawn = all_text(update.args["blocks"])
+    assert "Also in this thread" in drawn and "Quota" in drawn
+    assert drawn.count("Key not authori") == 1
 
 
 def test_a_retried_event_is_answered_once(harness: Harness) -> None:
@@ -254,8 +260,8 @@ def test_a_mention_shows_best_guesses_and_says_so(harness: Harness, service: Ser
     harness.wait("message", 1)
     [reply] = replies(harness)
     text = all_text(reply["blocks"])
-    assert "not sure" in text and "best guess" in text
-    assert set(buttons(reply["blocks"])) == {"tyk_helped", "tyk_not_helped"}
+    assert "not sure" in text and "Best guess" in text
+    assert set(buttons(reply["blocks"])) == {"tyk_details", "tyk_helped", "tyk_wrong"}
     assert harness.slack.metrics.value("message", "replied") == 0
 
 
@@ -263,7 +269,9 @@ def test_an_empty_mention_gets_help(harness: Harness) -> None:
     mention_pair(harness, f"<@{BOT_USER_ID}>")
     harness.wait("mention", 1)
     [reply] = replies(harness)
-    assert "/tykerror" in all_text(reply["blocks"])
+    text = all_text(reply["blocks"])
+    assert "mention me" in text and "Explain this error" in text
+    assert "/tykerror" not in text  # slash commands cannot run in threads
 
 
 def test_a_mention_that_fails_is_told_in_one_line(

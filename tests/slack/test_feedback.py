@@ -1,4 +1,4 @@
-"""Share in channel, Helped / Didn't help, and choosing the right candidate, over HTTP."""
+"""Share in channel, Helped / Wrong error?, and choosing the right entry, over HTTP."""
 
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ def test_share_posts_the_answer_publicly_crediting_the_asker(harness: Harness) -
     public, private = posted[0].args, posted[1].args
     assert public["response_type"] == "in_channel" and public["replace_original"] is False
     text = all_text(public["blocks"])
-    assert "<@UASKER> asked tykbot" in text and "Key not authori" in text
+    assert "<@UASKER> shared an answer" in text and "Key not authori" in text
     assert JWT not in json.dumps(public) and JWT[:30] not in json.dumps(public)
     assert "secret (" in text
-    assert set(buttons(public["blocks"])) == {"tyk_helped", "tyk_not_helped"}
+    assert set(buttons(public["blocks"])) == {"tyk_details", "tyk_helped", "tyk_wrong"}
     assert private["replace_original"] is True and "shared" in json.dumps(private)
     assert harness.fake.of("chat.postMessage") == []
 
@@ -41,17 +41,19 @@ def test_helped_is_stored_and_acknowledged_to_the_voter_only(
     entry_id = json.loads(helped["value"])["e"]
     harness.click(helped)
     ack = harness.fake.wait_for("response:act")[0].args
-    assert ack["response_type"] == "ephemeral" and ack["replace_original"] is False
-    assert "helped" in ack["text"]
+    # The private answer is drawn again in place: the vote buttons give way to the thanks.
+    assert ack["replace_original"] is True
+    assert "noted that this helped" in all_text(ack["blocks"])
+    assert "tyk_helped" not in buttons(ack["blocks"]) and "tyk_details" in buttons(ack["blocks"])
     assert votes(service) == [("UASKER", entry_id, True, None)]
     harness.click(helped)
     again = harness.fake.wait_for("response:act", 2)[1].args
-    assert "already" in again["text"]
+    assert "already" in all_text(again["blocks"])
     assert len(votes(service)) == 1
     assert harness.fake.of("chat.postMessage") == [] and harness.fake.of("chat.postEphemeral") == []
 
 
-def test_didnt_help_changes_the_vote_and_offers_the_other_candidates(
+def test_wrong_error_changes_the_vote_and_offers_the_other_candidates(
     harness: Harness, service: Service
 ) -> None:
     reply = harness.command_answer(PASTE)
@@ -59,9 +61,10 @@ def test_didnt_help_changes_the_vote_and_offers_the_other_candidates(
     entry_id = json.loads(found["tyk_helped"]["value"])["e"]
     harness.click(found["tyk_helped"])
     harness.fake.wait_for("response:act")
-    harness.click(found["tyk_not_helped"])
+    harness.click(found["tyk_wrong"])
     offer = harness.fake.wait_for("response:act", 2)[1].args
     choices = buttons(offer["blocks"])
+    assert any(b.get("block_id", "").startswith("tyk_pick:") for b in offer["blocks"])
     assert "tyk_choose_none" in choices and "tyk_choose_0" in choices
     assert votes(service) == [("UASKER", entry_id, False, None)]
     chosen = json.loads(choices["tyk_choose_0"]["value"])["c"]
@@ -70,11 +73,13 @@ def test_didnt_help_changes_the_vote_and_offers_the_other_candidates(
     thanks = harness.fake.wait_for("response:act", 3)[2].args
     assert thanks["replace_original"] is True and "right one" in thanks["text"]
     assert votes(service) == [("UASKER", entry_id, False, chosen)]
+    # ...and the chosen entry's card is shown.
+    assert "*Next:*" in all_text(thanks["blocks"])
 
 
 def test_none_of_these_keeps_the_didnt_help_vote(harness: Harness, service: Service) -> None:
     reply = harness.command_answer(PASTE)
-    harness.click(buttons(reply["blocks"])["tyk_not_helped"])
+    harness.click(buttons(reply["blocks"])["tyk_wrong"])
     offer = harness.fake.wait_for("response:act")[0].args
     harness.click(buttons(offer["blocks"])["tyk_choose_none"])
     harness.fake.wait_for("response:act", 2)

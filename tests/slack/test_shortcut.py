@@ -48,10 +48,10 @@ def test_shortcut_on_a_thread_reply_explains_it_in_a_modal(
         harness, {"ts": next_ts(), "thread_ts": parent, "text": PASTE, "user": "UOTHER"}
     )
     text = all_text(view["blocks"])
-    assert "Key not authori" in text and "Pasted" in text
+    assert "Key not authori" in text and "*Next:*" in text
     assert view["submit"]["text"] == "Reply in thread"
     assert json.loads(view["private_metadata"])["t"] == parent
-    assert set(buttons(view["blocks"])) == {"tyk_helped", "tyk_not_helped"}
+    assert set(buttons(view["blocks"])) == {"tyk_details", "tyk_helped", "tyk_wrong"}
     with service.session() as s:
         assert s.scalars(select(QueryLog.source)).all() == ["shortcut"]
 
@@ -66,7 +66,7 @@ def test_submitting_the_modal_replies_in_the_thread_crediting_the_user(harness: 
     [post] = harness.fake.wait_for("chat.postMessage")
     assert post.args["channel"] == "CCHAN" and post.args["thread_ts"] == parent
     raw = post.payload_text()
-    assert "<@UCLICKER> asked tykbot" in raw and JWT not in raw and JWT[:30] not in raw
+    assert "<@UCLICKER> shared an answer" in raw and JWT not in raw and JWT[:30] not in raw
 
 
 def test_a_channel_the_bot_is_not_in_gets_a_clear_notice(harness: Harness) -> None:
@@ -79,7 +79,7 @@ def test_a_channel_the_bot_is_not_in_gets_a_clear_notice(harness: Harness) -> No
 
 def test_feedback_inside_the_modal_updates_the_modal(harness: Harness, service: Service) -> None:
     view = run_shortcut(harness, {"ts": next_ts(), "text": PASTE})
-    harness.click(buttons(view["blocks"])["tyk_not_helped"], user="UCLICKER", view=view)
+    harness.click(buttons(view["blocks"])["tyk_wrong"], user="UCLICKER", view=view)
     updated = harness.fake.wait_for("views.update")[0].args
     assert updated["view_id"] == "V0001"
     assert "tyk_choose_none" in buttons(updated["view"]["blocks"])
@@ -97,3 +97,16 @@ def test_a_message_without_text_gets_a_note_not_an_error(harness: Harness) -> No
 def test_a_message_that_matches_nothing_says_no_match(harness: Harness) -> None:
     view = run_shortcut(harness, {"ts": next_ts(), "text": "lunch at noon?"})
     assert "No match" in all_text(view["blocks"]) and "submit" not in view
+
+
+def test_details_open_and_close_inside_the_modal(harness: Harness) -> None:
+    view = run_shortcut(harness, {"ts": next_ts(), "text": PASTE})
+    harness.click(buttons(view["blocks"])["tyk_details"], user="UCLICKER", view=view)
+    opened = harness.fake.wait_for("views.update")[0].args["view"]
+    assert "*Cause:*" in all_text(opened["blocks"]) and "Your paste" in all_text(opened["blocks"])
+    assert opened["private_metadata"] == view["private_metadata"]
+    opened = {**opened, "id": "V0001"}
+    harness.click(buttons(opened["blocks"])["tyk_hide_details"], user="UCLICKER", view=opened)
+    closed = harness.fake.wait_for("views.update", 2)[1].args["view"]
+    assert "*Cause:*" not in all_text(closed["blocks"])
+    assert "tyk_details" in buttons(closed["blocks"])
