@@ -59,6 +59,13 @@ class Bookkeeping(ServiceCore):
         with self.session() as s:
             return repo.join_thread(s, channel_id, thread_ts, query_id)
 
+    def take_over_thread_post(self, channel_id: str, thread_ts: str, after_seconds: float) -> bool:
+        """True when this caller should post the thread's message because the first poster has
+        not managed to for `after_seconds` (only one caller wins)."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=after_seconds)
+        with self.session() as s:
+            return repo.take_over_thread_post(s, channel_id, thread_ts, cutoff)
+
     def thread_posted(self, channel_id: str, thread_ts: str, message_ts: str) -> repo.ThreadState:
         """Record the posted message's ts; returns the state to check for answers added since."""
         with self.session() as s:

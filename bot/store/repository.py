@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -398,6 +398,24 @@ def join_thread(session: Session, channel_id: str, thread_ts: str, query_id: int
         existing.revision += 1
         existing.updated_at = utcnow()
     return _thread_state(existing)
+
+
+def take_over_thread_post(
+    session: Session, channel_id: str, thread_ts: str, stale_before: datetime
+) -> bool:
+    """True for the one caller that takes over a first post that never completed (its poster
+    died or Slack refused it) once it is older than `stale_before`."""
+    result = session.execute(
+        update(ThreadMessage)
+        .where(
+            ThreadMessage.channel_id == channel_id,
+            ThreadMessage.thread_ts == thread_ts,
+            ThreadMessage.message_ts.is_(None),
+            ThreadMessage.updated_at < stale_before,
+        )
+        .values(updated_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def thread_posted(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from bot.service import Service
 from bot.slack.app import build_app
+from bot.slack.listeners import events
 from bot.store.models import QueryLog
 from tests.slack.fake_slack import BOT_ID, BOT_USER_ID, Canned, FakeSlack
 from tests.slack.harness import Harness, all_text, buttons, message_event, next_ts
@@ -286,3 +287,20 @@ def test_a_mention_that_fails_is_told_in_one_line(
     [reply] = replies(harness)
     assert reply["thread_ts"] == ts and reply["text"].startswith(":warning: Sorry")
     assert harness.slack.metrics.value("mention", "error") == 1
+
+
+def test_a_thread_whose_first_post_failed_is_posted_by_the_next_answer(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(events, "STALE_POST_SECONDS", 0.0)
+    harness.fake.queue("chat.postMessage", Canned(body={"ok": False, "error": "fatal_error"}))
+    parent = next_ts()
+    harness.message(PASTE, ts=parent)
+    harness.wait("message", 1)
+    assert harness.slack.metrics.value("message", "error") == 1
+    harness.message(QUOTA, thread_ts=parent)
+    harness.wait("message", 2)
+    posted = [c.args for c in harness.fake.of("chat.postMessage")]
+    assert len(posted) == 2  # the refused one, then the take-over
+    drawn = all_text(posted[1]["blocks"])
+    assert "Key not authori" in drawn and "Quota" in drawn

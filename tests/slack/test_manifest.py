@@ -51,6 +51,7 @@ def test_http_mode_is_the_commented_urls() -> None:
     text = MANIFEST.read_text(encoding="utf-8")
     assert text.count("# url: https://tykbot.example.com/slack/events") == 1
     assert text.count("# request_url: https://tykbot.example.com/slack/events") == 2
+    assert text.count("# message_menu_options_url: https://tykbot.example.com/slack/events") == 1
 
 
 def test_every_subscribed_event_has_a_listener(harness: Harness) -> None:

@@ -7,6 +7,7 @@ mention the bot to the mention listener, and both claim `(channel, ts)` before r
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -90,6 +91,7 @@ def auto_reply(deps: Deps, client: WebClient, context: BoltContext, event: dict[
 
 
 MAX_UPDATE_ROUNDS = 5
+STALE_POST_SECONDS = 30.0  # a first post not done by then was lost: the next answer posts it
 
 
 def thread_message(deps: Deps, state: ThreadState) -> blocks.Message | None:
@@ -111,6 +113,9 @@ def reply_in_thread(
     """
     assert answer.query_id is not None
     state = deps.service.join_thread(channel, thread_ts, answer.query_id)
+    lost = state.message_ts is None and not state.created
+    if lost and deps.service.take_over_thread_post(channel, thread_ts, STALE_POST_SECONDS):
+        state = replace(state, created=True)
     if state.created:
         msg = thread_message(deps, state)
         if msg is None:
