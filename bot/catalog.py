@@ -365,7 +365,7 @@ def read_catalog_file(path: Path) -> list[RawEntry]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = exc.context_mark or exc.problem_mark  # where the broken construct began
         line = mark.line + 1 if mark is not None else 1
         raise CatalogError(f"{path}:{line}: malformed YAML: {exc.problem or exc.context}") from exc
     except yaml.YAMLError as exc:
