@@ -292,6 +292,33 @@ def check_fields(before: Entry | None, after: Entry) -> dict[str, str]:
     return errors
 
 
+def build_entry(before: Entry | None, values: Mapping[str, Any]) -> Entry:
+    """The entry `values` describe, or ValidationError naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    fixed = dict(values)
+    code = fixed.get("code")
+    if not isinstance(code, int) or not 400 <= code <= 599:
+        errors["code"] = "must be a Tyk error status, 400 to 599"
+        fixed["code"] = 400  # stand-ins, so the other fields are checked too
+    if not str(fixed.get("message") or "").strip():
+        errors["message"] = f"must be 1 to {MESSAGE_MAX} characters"
+        fixed["message"] = "-"
+    codes = fixed.get("gateway_codes") or []
+    if not isinstance(codes, list | tuple) or any(
+        not isinstance(c, int) or not 100 <= c <= 599 for c in codes
+    ):
+        errors["gateway_codes"] = "status codes from 100 to 599, separated by commas"
+        fixed["gateway_codes"] = []
+    try:
+        entry = Entry.from_dict(fixed)
+    except CatalogError as exc:
+        raise ValidationError({**errors, "message": str(exc)}) from None
+    errors = {**check_fields(before, entry), **errors}
+    if errors:
+        raise ValidationError(errors)
+    return entry
+
+
 def _taken(session: Session, before: Entry | None, after: Entry) -> dict[str, str]:
     """Errors for what another active entry already has: its (code, message) or an alias."""
     if after.status != "active":
@@ -457,12 +484,7 @@ class CatalogEdits(ServiceCore):
     @staticmethod
     def _new_entry(s: Session, entry_key: str | None, changes: Mapping[str, Any]) -> Entry:
         values = {"origin": "admin", **changes, "status": "active", "id": entry_key or None}
-        try:
-            entry = Entry.from_dict(values)
-        except CatalogError as exc:
-            raise ValidationError(
-                check_fields(None, _loose(values)) or {"code": str(exc)}
-            ) from None
+        entry = build_entry(None, values)
         if repo.entry_version(s, entry.id) is not None:
             raise ValidationError(
                 {"message": f"entry {entry.id} already exists (retired entries can be restored)"}
@@ -490,13 +512,7 @@ class CatalogEdits(ServiceCore):
         unknown = set(changes) - set(EDITABLE)
         if unknown:
             raise EditError(f"cannot edit {', '.join(sorted(unknown))}")
-        values = {**entry_values(before), **changes, "id": before.id}
-        try:
-            return Entry.from_dict(values)
-        except CatalogError as exc:
-            raise ValidationError(
-                check_fields(before, _loose(values)) or {"code": str(exc)}
-            ) from None
+        return build_entry(before, {**entry_values(before), **changes, "id": before.id})
 
     @staticmethod
     def _revision_version(s: Session, revision_id: int | None) -> int:
@@ -573,9 +589,10 @@ class CatalogEdits(ServiceCore):
         before = None if version is None else repo.row_to_entry(repo.get_entry_row(s, entry_key))
         base = {} if before is None else entry_values(before)
         try:
-            after = Entry.from_dict({**base, **item.data})
-        except CatalogError as exc:
-            raise ImportRejected(item.line, str(exc)) from None
+            after = build_entry(before, {**base, **item.data})
+        except ValidationError as exc:
+            name, reason = next(iter(exc.errors.items()))
+            raise ImportRejected(item.line, f"{entry_key}: {name}: {reason}") from None
         changes = diff_entries(before, after)
         if not changes:
             plan.unchanged += 1
@@ -609,20 +626,6 @@ class CatalogEdits(ServiceCore):
             return report
         self._checked_at = 0.0
         return report
-
-
-def _loose(values: Mapping[str, Any]) -> Entry:
-    """An entry built without Entry.from_dict's checks, so check_fields can name the field."""
-    try:
-        code = int(values.get("code") or 0)
-    except (TypeError, ValueError):
-        code = 0
-    return Entry(
-        id=str(values.get("id") or ""),
-        code=code,
-        message=str(values.get("message") or ""),
-        docs_url=str(values.get("docs_url") or ""),
-    )
 
 
 __all__ = [
