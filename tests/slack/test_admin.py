@@ -56,8 +56,8 @@ def accessories(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_an_admin_adds_edits_retires_restores_and_reverts(
     harness: Harness, fake: FakeSlack, service: Service
 ) -> None:
-    paste = '{"error": "Teapot overflow in the gateway"}'
-    assert "418 Teapot overflow" not in answer_text(harness, paste)
+    paste = "kettle boiled over badly"  # the alias the admin adds: the paste never shows it
+    assert "Teapot overflow" not in answer_text(harness, paste)
 
     opened = harness.command_answer("add", user="UADMIN")
     assert "Opened the editor" in opened["text"]
@@ -73,22 +73,20 @@ def test_an_admin_adds_edits_retires_restores_and_reverts(
     )
     saved = harness.submit(new, values).json()
     assert saved["response_action"] == "update" and "Added" in all_text(saved["view"]["blocks"])
-    assert "418 Teapot overflow in the gateway" in answer_text(harness, paste)
+    assert "Teapot overflow in the gateway" in answer_text(harness, paste)
 
     harness.command_answer(f"edit {TEAPOT}", user="UADMIN")
     edit = opened_view(fake, 2)
     assert form(edit)["cause"] == "The kettle middleware boiled over."
     harness.submit(edit, form(edit, message="Teapot overflowed in the gateway"))
-    assert "418 Teapot overflowed in the gateway" in answer_text(
-        harness, "kettle boiled over badly"
-    )
+    assert "Teapot overflowed in the gateway" in answer_text(harness, paste)
 
     retired = harness.command_answer(f"retire {TEAPOT}", user="UADMIN")
     assert "Retired" in all_text(retired["blocks"])
-    assert "Teapot overflowed" not in answer_text(harness, "kettle boiled over badly")
+    assert "Teapot overflowed" not in answer_text(harness, paste)
 
     harness.command_answer(f"restore {TEAPOT}", user="UADMIN")
-    assert "418 Teapot overflowed" in answer_text(harness, "kettle boiled over badly")
+    assert "Teapot overflowed in the gateway" in answer_text(harness, paste)
 
     history = harness.command_answer(f"history {TEAPOT}", user="UADMIN")
     text = all_text(history["blocks"])
@@ -98,7 +96,7 @@ def test_an_admin_adds_edits_retires_restores_and_reverts(
     harness.click(first, user="UADMIN")
     [reply] = fake.wait_for("response:act")
     assert "Reverted" in reply.args["text"]
-    assert "418 Teapot overflow in the gateway" in answer_text(harness, "kettle boiled over badly")
+    assert "Teapot overflow in the gateway" in answer_text(harness, paste)
     assert service.history(TEAPOT)[0].action == "revert"
 
     harness.click({"action_id": EDIT, "value": json.dumps({"e": TEAPOT})}, user="UADMIN")

@@ -8,6 +8,7 @@ and gets a polite refusal. The work itself is the service's `edit_entry`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -138,74 +139,84 @@ def register(app: App, deps: Deps) -> None:
         guarded(deps, "admin_modal", work, logger, tell_user)
         ack(**result)
 
-    @app.action(ui.EDIT)
-    def on_edit(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        logger: logging.Logger,
-    ) -> None:
-        ack()
-        user_id = str(body["user"]["id"])
+    def button(action_id: str, name: str, handler: ButtonHandler) -> None:
+        """A button that changes something: admins only, the reply to the clicker only."""
 
-        def work() -> str:
-            if not is_admin(deps.settings, client, user_id):
-                respond(text=ui.REFUSAL, response_type="ephemeral", replace_original=False)
-                return "refused"
-            entry_id = blocks.decode_value(action.get("value")).get("e")
-            if not isinstance(entry_id, str):
-                return "bad_value"
-            try:
-                open_editor(deps, client, str(body.get("trigger_id") or ""), entry_id)
-            except UnknownEntry:
-                respond(
-                    text="That entry no longer exists.",
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
-                return "gone"
-            return "opened"
+        def on_click(
+            ack: Ack,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            respond: Respond,
+            client: WebClient,
+            logger: logging.Logger,
+        ) -> None:
+            ack()
+            user_id = str(body["user"]["id"])
 
-        guarded(deps, "admin_edit", work, logger)
+            def tell(text: str) -> None:
+                respond(text=text, response_type="ephemeral", replace_original=False)
 
-    @app.action(ui.REVERT)
-    def on_revert(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        logger: logging.Logger,
-    ) -> None:
-        ack()
-        user_id = str(body["user"]["id"])
+            def work() -> str:
+                if not is_admin(deps.settings, client, user_id):
+                    tell(ui.REFUSAL)
+                    return "refused"
+                value = blocks.decode_value(action.get("value"))
+                return handler(deps, client, body, value, user_id, tell)
 
-        def work() -> str:
-            if not is_admin(deps.settings, client, user_id):
-                respond(text=ui.REFUSAL, response_type="ephemeral", replace_original=False)
-                return "refused"
-            value = blocks.decode_value(action.get("value"))
-            entry_id, revision_id = value.get("e"), value.get("r")
-            if not isinstance(entry_id, str) or not isinstance(revision_id, int):
-                return "bad_value"
-            try:
-                result = deps.service.edit_entry(
-                    "revert", by=user_id, entry_id=entry_id, revision_id=revision_id
-                )
-                text = ui.result_text(result)
-            except ValidationError as exc:
-                text = f"Cannot restore that version: {blocks.escape(str(exc))}"
-            except EditError as exc:
-                text = blocks.escape(str(exc))
-            respond(text=text, response_type="ephemeral", replace_original=False)
-            return "reverted"
+            guarded(deps, name, work, logger, lambda: tell(blocks.error_message()["text"]))
 
-        guarded(
-            deps,
-            "admin_revert",
-            work,
-            logger,
-            lambda: respond(text=blocks.error_message()["text"], response_type="ephemeral"),
+        app.action(action_id)(on_click)
+
+    button(ui.EDIT, "admin_edit", edit_clicked)
+    button(ui.REVERT, "admin_revert", revert_clicked)
+
+
+ButtonHandler = Callable[
+    [Deps, WebClient, dict[str, Any], dict[str, Any], str, Callable[[str], None]], str
+]
+
+
+def edit_clicked(
+    deps: Deps,
+    client: WebClient,
+    body: dict[str, Any],
+    value: dict[str, Any],
+    user_id: str,
+    tell: Callable[[str], None],
+) -> str:
+    """Edit on an answer: open the editor on that entry."""
+    entry_id = value.get("e")
+    if not isinstance(entry_id, str):
+        return "bad_value"
+    try:
+        open_editor(deps, client, str(body.get("trigger_id") or ""), entry_id)
+    except UnknownEntry:
+        tell("That entry no longer exists.")
+        return "gone"
+    return "opened"
+
+
+def revert_clicked(
+    deps: Deps,
+    client: WebClient,
+    body: dict[str, Any],
+    value: dict[str, Any],
+    user_id: str,
+    tell: Callable[[str], None],
+) -> str:
+    """Restore this version: the entry as that revision left it, as a new revision."""
+    entry_id, revision_id = value.get("e"), value.get("r")
+    if not isinstance(entry_id, str) or not isinstance(revision_id, int):
+        return "bad_value"
+    try:
+        result = deps.service.edit_entry(
+            "revert", by=user_id, entry_id=entry_id, revision_id=revision_id
         )
+    except ValidationError as exc:
+        tell(f"Cannot restore that version: {blocks.escape(str(exc))}")
+        return "invalid"
+    except EditError as exc:
+        tell(blocks.escape(str(exc)))
+        return "failed"
+    tell(ui.result_text(result))
+    return "reverted"
