@@ -156,6 +156,32 @@ class Entry:
         )
 
 
+def entry_values(entry: Entry) -> dict[str, Any]:
+    """Every field of an entry but its id, as JSON values (lists for tuples), empty ones too."""
+    out: dict[str, Any] = {}
+    for f in fields(entry):
+        if f.name == "id":
+            continue
+        value = getattr(entry, f.name)
+        if f.name == "versions":
+            value = [asdict(v) for v in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def diff_entries(before: Entry | None, after: Entry) -> dict[str, dict[str, Any]]:
+    """The fields that differ: `{field: {"before": old, "after": new}}` (old None when new)."""
+    old = entry_values(before) if before is not None else {}
+    new = entry_values(after)
+    return {
+        name: {"before": old.get(name), "after": value}
+        for name, value in new.items()
+        if old.get(name) != value
+    }
+
+
 def _codes(value: Any, entry: Any) -> tuple[int, ...]:
     try:
         codes = tuple(int(c) for c in value or ())
@@ -211,15 +237,19 @@ def parse_docs_table(markdown: str) -> list[DocsRow]:
 
 
 def import_docs_rows(entries: Iterable[Entry], rows: Iterable[DocsRow]) -> ImportReport:
-    """Merge docs rows into entries: new rows are added, changed guidance is updated.
+    """Merge docs rows into entries: new rows are added, changed wording or guidance updated.
 
-    A row is the same entry when its code and message are; curated fields (cause, action,
-    aliases, tags) are kept. Entries the page no longer lists are left alone.
+    A row is the same entry when its code and normalised message are (case, quotes and
+    British/American spelling aside), so a row that only re-cases a message updates that
+    entry's message instead of adding a twin. Curated fields (summary, cause, action,
+    aliases, tags, ...) are always kept; entries the page no longer lists are left alone.
     """
-    by_key = {(e.code, e.message): e for e in entries}
+    from bot.matching.normalize import normalize
+
+    by_key = {(e.code, normalize(e.message)): e for e in entries}
     report = ImportReport()
     for row in rows:
-        old = by_key.get((row.code, row.message))
+        old = by_key.get((row.code, normalize(row.message)))
         if old is None:
             report.added.append(
                 Entry(
@@ -230,8 +260,10 @@ def import_docs_rows(entries: Iterable[Entry], rows: Iterable[DocsRow]) -> Impor
                     tags=tuple(guess_tags(row.message)),
                 )
             )
-        elif old.guidance != row.guidance:
-            new = Entry.from_dict({**old.to_dict(), "guidance": row.guidance})
+        elif (old.message, old.guidance) != (row.message, row.guidance):
+            new = Entry.from_dict(
+                {**old.to_dict(), "message": row.message, "guidance": row.guidance}
+            )
             report.changed.append((old, new))
         else:
             report.unchanged += 1
@@ -303,6 +335,71 @@ def load_file(path: Path) -> list[Entry]:
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         raise CatalogError(f"{path}: expected a mapping with an 'entries' list")
     return [Entry.from_dict(item) for item in data["entries"]]
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One entry of a catalog file as written: its line and the mapping (only the keys given)."""
+
+    line: int
+    data: dict[str, Any]
+
+
+def read_catalog_file(path: Path) -> list[RawEntry]:
+    """The entries of a catalog YAML file with their line numbers, checked for shape.
+
+    Errors are CatalogError with `path:line: reason` (not UTF-8, malformed YAML, not a
+    mapping with an `entries` list, an entry that is not a mapping or has no id, a duplicate
+    id, an unknown field).
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CatalogError(f"{path}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x})") from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.context_mark or exc.problem_mark  # where the broken construct began
+        line = mark.line + 1 if mark is not None else 1
+        raise CatalogError(f"{path}:{line}: malformed YAML: {exc.problem or exc.context}") from exc
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: malformed YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise CatalogError(f"{path}:1: expected a mapping with an 'entries' list")
+    assert isinstance(root, yaml.MappingNode)
+    items = next(v for k, v in root.value if k.value == "entries")
+    out: list[RawEntry] = []
+    seen: dict[str, int] = {}
+    known = {f.name for f in fields(Entry)}
+    for node, item in zip(items.value, data["entries"], strict=True):
+        line = node.start_mark.line + 1
+        if not isinstance(item, dict):
+            raise CatalogError(f"{path}:{line}: an entry must be a mapping of fields")
+        unknown = sorted(set(map(str, item)) - known)
+        if unknown:
+            raise CatalogError(f"{path}:{line}: unknown field(s) {', '.join(unknown)}")
+        entry_key = item.get("id")
+        if entry_key is None:
+            if "code" not in item or "message" not in item:
+                raise CatalogError(f"{path}:{line}: an entry needs an id, or a code and a message")
+            try:
+                entry_key = entry_id(int(item["code"]), str(item["message"]))
+            except (TypeError, ValueError) as exc:
+                raise CatalogError(f"{path}:{line}: code must be a status code") from exc
+        entry_key = str(entry_key)
+        if entry_key in seen:
+            raise CatalogError(
+                f"{path}:{line}: duplicate id {entry_key!r} (first on line {seen[entry_key]})"
+            )
+        seen[entry_key] = line
+        out.append(RawEntry(line=line, data={**item, "id": entry_key}))
+    return out
 
 
 def load_knowledge(directory: Path | None = None) -> list[Entry]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -16,10 +17,16 @@ from bot.catalog import (
     import_docs_rows,
     load_file,
     parse_docs_table,
+    read_catalog_file,
 )
 from bot.config import Settings
-from bot.service import InputError, Service
-from bot.store import repository as repo
+from bot.service import (
+    EditError,
+    EditResult,
+    ImportRejected,
+    InputError,
+    Service,
+)
 from bot.store.database import DatabaseError, first_line
 from bot.terminal import answer_json, answer_text, candidate_json
 
@@ -31,7 +38,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 catalog_app = typer.Typer(
-    help="The error catalog: list, show, import, export, sync.", no_args_is_help=True
+    help="The error catalog: list, show, history, import, export, sync, reset.",
+    no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
@@ -123,23 +131,31 @@ def ask(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema, and load knowledge/ into a new database."""
-    service = open_service()
-    with service.session() as s:
-        count = repo.count_entries(s)
-    typer.echo(f"database ready: {count} entries")
+    typer.echo(f"database ready: {open_service().count_entries()} entries")
 
 
 # -- catalog ----------------------------------------------------------------------------------
+def author() -> str:
+    """Who a terminal change is recorded as: the OS user."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (some containers)
+        return "cli"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @catalog_app.command("list")
 def catalog_list(
     code: Annotated[int | None, typer.Option(help="Only this status code.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include retired entries.")] = False,
 ) -> None:
     """List entries: id, code, message."""
-    service = open_service()
-    with service.session() as s:
-        entries = repo.load_entries(s, include_retired=all_)
-    for e in entries:
+    for e in open_service().list_entries(include_retired=all_):
         if code is None or e.code == code:
             flag = "" if e.status == "active" else f"  [{e.status}]"
             typer.echo(f"{e.id:70s} {e.code} {e.message}{flag}")
@@ -148,18 +164,64 @@ def catalog_list(
 @catalog_app.command("show")
 def catalog_show(entry_id: str) -> None:
     """Show one entry in full (YAML), with its revision count."""
-    service = open_service()
-    with service.session() as s:
-        try:
-            row = repo.get_entry_row(s, entry_id)
-        except repo.UnknownEntryError:
-            fail(f"no entry {entry_id!r} (see `tykbot catalog list`)")
-        entry = repo.row_to_entry(row)
-        revisions = len(repo.history(s, entry_id))
-        typer.echo(dump_entries([entry]).rstrip())
+    record = open_service().entry_record(entry_id)
+    typer.echo(dump_entries([record.entry]).rstrip())
+    edited = ", edited in the store" if record.edited_in_store else ""
+    typer.echo(
+        f"# version {record.version}, {record.revisions} revision(s), "
+        f"last changed by {record.updated_by}{edited}"
+    )
+
+
+@catalog_app.command("history")
+def catalog_history(entry_id: str) -> None:
+    """An entry's revisions, newest first: id, version, who, when, what changed."""
+    for r in open_service().history(entry_id):
+        fields = ", ".join(r.changes) or "-"
         typer.echo(
-            f"# version {row.version}, {revisions} revision(s), last changed by {row.updated_by}"
+            f"#{r.id:<6d} v{r.version:<4d} {r.changed_at:%Y-%m-%d %H:%M} {r.changed_by:20s} "
+            f"{r.action:8s} {fields}"
         )
+
+
+def _report(result: EditResult) -> None:
+    if not result.changed:
+        typer.echo(f"{result.entry.id}: nothing to change")
+        return
+    typer.echo(
+        f"{result.entry.id}: {result.action} saved as version {result.version} "
+        f"({', '.join(result.changed)})"
+    )
+
+
+@catalog_app.command("revert")
+def catalog_revert(
+    entry_id: str,
+    revision: Annotated[int, typer.Argument(help="Revision id from `catalog history`.")],
+) -> None:
+    """Restore an entry as it was after one of its revisions (recorded as a new revision)."""
+    _report(
+        open_service().edit_entry("revert", by=author(), entry_id=entry_id, revision_id=revision)
+    )
+
+
+@catalog_app.command("retire")
+def catalog_retire(entry_id: str) -> None:
+    """Retire an entry: it stays in history but never matches."""
+    _report(open_service().edit_entry("retire", by=author(), entry_id=entry_id))
+
+
+@catalog_app.command("restore")
+def catalog_restore(entry_id: str) -> None:
+    """Make a retired entry match again."""
+    _report(open_service().edit_entry("restore", by=author(), entry_id=entry_id))
+
+
+@catalog_app.command("reset")
+def catalog_reset(entry_id: str) -> None:
+    """Hand an entry edited in the store back to knowledge/: the shipped version is applied
+    again, and later releases update it."""
+    _report(open_service().reset_entry(entry_id, by=author()))
 
 
 @catalog_app.command("export")
@@ -167,9 +229,7 @@ def catalog_export(
     path: Annotated[Path | None, typer.Argument(help="File to write (default: stdout).")] = None,
 ) -> None:
     """Write the whole catalog in the knowledge/ YAML format."""
-    service = open_service()
-    with service.session() as s:
-        entries = repo.load_entries(s)
+    entries = open_service().list_entries(include_retired=True)
     text = dump_entries(entries, "# tykbot catalog export\n")
     if path is None:
         sys.stdout.write(text)
@@ -181,26 +241,35 @@ def catalog_export(
 @catalog_app.command("import")
 def catalog_import(
     path: Path,
-    by: Annotated[str, typer.Option(help="Who is importing (recorded in history).")] = "cli",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change; write nothing.")
+    ] = False,
 ) -> None:
-    """Import entries from a knowledge/export YAML file (added or changed entries only)."""
-    service = open_service()
+    """Apply a knowledge/export YAML file in one transaction (a partial entry changes only
+    the fields it names); a bad file is refused with its line and nothing is written."""
     try:
-        entries = load_file(path)
+        items = read_catalog_file(path)
     except CatalogError as exc:
         fail(str(exc))
-    added = changed = 0
-    with service.session() as s:
-        current = {e.id: e for e in repo.load_entries(s)}
-        for entry in entries:
-            if current.get(entry.id) == entry:
-                continue
-            repo.save_entry(s, entry, by=by, expected_version=None, reason=f"import {path.name}")
-            added += entry.id not in current
-            changed += entry.id in current
+    service = open_service()
+    try:
+        plan = service.import_entries(items, by=author(), source=path.name, dry_run=dry_run)
+    except ImportRejected as exc:
+        fail(f"{path}:{exc.line}: {exc.reason}")
+    for e in plan.added:
+        typer.echo(f"  added: {e.id} ({e.code} {e.message})")
+    for e, changes in plan.changed:
+        for name, change in changes.items():
+            typer.echo(
+                f"  changed {e.id} {name}: {_short(change['before'])} → {_short(change['after'])}"
+            )
+    for e in plan.retired:
+        typer.echo(f"  retired: {e.id}")
+    verb = "would import" if dry_run else "imported"
     typer.echo(
-        f"imported {path}: {added} added, {changed} changed, "
-        f"{len(entries) - added - changed} unchanged"
+        f"{verb} {path}: {len(plan.added)} added, {len(plan.changed)} changed, "
+        f"{len(plan.retired)} retired, {plan.unchanged} unchanged"
+        + (" (dry run: nothing written)" if dry_run else "")
     )
 
 
@@ -210,22 +279,20 @@ def catalog_import_docs(
     write: Annotated[
         bool, typer.Option(help=f"Also update knowledge/{CATALOG_FILE} in this checkout.")
     ] = False,
-    by: Annotated[str, typer.Option(help="Who is importing (recorded in history).")] = "cli",
 ) -> None:
-    """Import or update entries from a Tyk docs page in the error-table format."""
+    """Import or update entries from a Tyk docs page in the error-table format.
+
+    Rows match entries by code and normalised message (case, quotes, spelling); curated
+    fields are kept."""
     try:
         rows = parse_docs_table(path.read_text(encoding="utf-8"))
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8")
     except CatalogError as exc:
         fail(str(exc))
-    service = open_service()
-    with service.session() as s:
-        report = import_docs_rows(repo.load_entries(s), rows)
-        for entry in report.added:
-            repo.save_entry(s, entry, by=by, expected_version=None, reason=f"docs {path.name}")
-        for _old, new in report.changed:
-            repo.save_entry(s, new, by=by, expected_version=None, reason=f"docs {path.name}")
+    report = open_service().import_docs(rows, by=author(), source=path.name)
     if write:
         from bot.catalog import knowledge_dir
 
@@ -246,8 +313,11 @@ def catalog_import_docs(
     )
     for e in report.added:
         typer.echo(f"  + {e.code} {e.message}")
-    for old, _new in report.changed:
-        typer.echo(f"  ~ {old.code} {old.message} (guidance changed)")
+    for old, new in report.changed:
+        if old.message != new.message:
+            typer.echo(f"  ~ {old.id}: changed message: {old.message} → {new.message}")
+        if old.guidance != new.guidance:
+            typer.echo(f"  ~ {old.id}: changed guidance")
 
 
 @catalog_app.command("sync")
@@ -307,7 +377,7 @@ def main() -> None:
     """Console-script entry point."""
     try:
         app()
-    except (DatabaseError, CatalogError, repo.StaleEntryError) as exc:
+    except (DatabaseError, CatalogError, EditError) as exc:
         typer.echo(f"tykbot: error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:

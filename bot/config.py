@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     port: int = 3000
     tykbot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     tykbot_admin_group: str = ""
+    # Whether Slack workspace admins and owners are tykbot admins too (checked with users.info).
+    tykbot_workspace_admins_are_admins: bool = False
     # Bot ids whose posts are explained anyway (alerting bots); all other bots are ignored.
     tykbot_allowed_bots: Annotated[list[str], NoDecode] = Field(default_factory=list)
     tykbot_autoreply_default: bool = True

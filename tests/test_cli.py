@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import subprocess
@@ -155,3 +156,119 @@ def test_stats(run) -> None:  # type: ignore[no-untyped-def]
     run("ask", '{"error": "Quota exceeded"}')
     out = run("stats", "--json")
     assert json.loads(out.stdout)["queries"] == 1
+
+
+def catalog_version(run) -> int:  # type: ignore[no-untyped-def]
+    return int(json.loads(run("stats", "--json").stdout)["catalog_version"])
+
+
+def test_import_dry_run_prints_the_diff_and_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    catalog = tmp_path / "edits.yaml"
+    catalog.write_text(
+        "entries:\n"
+        "- id: 403-quota-exceeded\n"
+        "  note: Watch quota_renews.\n"
+        "- code: 418\n"
+        "  message: Gateway is a teapot\n"
+        "- id: 429-api-rate-limit-exceeded\n"
+        "  status: retired\n",
+        encoding="utf-8",
+    )
+    before = catalog_version(run)
+    out = run("catalog", "import", "--dry-run", str(catalog))
+    assert out.returncode == 0, out.stderr
+    assert (
+        "changed 403-quota-exceeded note:" in out.stdout and "→ Watch quota_renews." in out.stdout
+    )
+    assert "added: 418-gateway-is-a-teapot" in out.stdout
+    assert "retired: 429-api-rate-limit-exceeded" in out.stdout
+    assert "1 added, 1 changed, 1 retired" in out.stdout and "nothing written" in out.stdout
+    assert catalog_version(run) == before
+    assert "418" not in run("catalog", "list", "--code", "418").stdout
+    applied = run("catalog", "import", str(catalog))
+    assert applied.returncode == 0 and "imported" in applied.stdout
+    shown = run("catalog", "show", "403-quota-exceeded").stdout
+    assert "note: Watch quota_renews." in shown and "cause:" in shown and "aliases:" in shown
+    assert f"last changed by {getpass.getuser()}" in shown
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"entries:\n- id: 403-quota-exceeded\n  note: [unclosed\n", ":3: malformed YAML"),
+        (
+            b"entries:\n- id: 403-quota-exceeded\n  note: a\n- id: 403-quota-exceeded\n  note: b\n",
+            ":4: duplicate id '403-quota-exceeded' (first on line 2)",
+        ),
+        (b"entries:\n- id: 403-quota-exceeded\n  colour: red\n", ":2: unknown field(s) colour"),
+        (b"entries:\n- id: 403-quota-exceeded\n  code: 999\n", ":2: "),
+        (
+            b"entries:\n- id: 403-quota-exceeded\n  note: fine\n- id: 429-api-rate-limit-exceeded\n"
+            b"  docs_url: not-a-link\n",
+            ":4: 429-api-rate-limit-exceeded: docs_url:",
+        ),
+        (b"entries:\n- id: 403-quota-exceeded\n  note: caf\xe9\n", ":3: not UTF-8"),
+    ],
+)
+def test_a_bad_import_file_is_one_line_and_changes_nothing(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path, content: bytes, reason: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(content)
+    before = catalog_version(run)
+    out = run("catalog", "import", str(bad))
+    assert out.returncode == 2
+    assert reason in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    assert catalog_version(run) == before
+    assert "fine" not in run("catalog", "show", "403-quota-exceeded").stdout
+
+
+def test_a_case_only_docs_row_updates_the_message_and_keeps_curated_fields(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path
+) -> None:
+    before = run("catalog", "show", "403-quota-exceeded").stdout
+    page = tmp_path / "page.md"
+    page.write_text(
+        "| 403 | Quota exceeded | Quota limit has been exceeded. Check quota limit settings. |\n",
+        encoding="utf-8",
+    )
+    out = run("catalog", "import-docs", str(page))
+    assert out.returncode == 0, out.stderr
+    assert "0 added, 1 changed" in out.stdout
+    assert "changed message: Quota Exceeded → Quota exceeded" in out.stdout
+    after = run("catalog", "show", "403-quota-exceeded").stdout
+    assert "message: Quota exceeded" in after
+    for kept in ("cause:", "action:", "aliases:"):
+        section = before.split(kept, 1)[1].split("\n", 1)[0]
+        assert kept in after and section in after
+    assert "403-quota-exceeded" in run("catalog", "list", "--code", "403").stdout
+    assert (
+        len(
+            [
+                x
+                for x in run("catalog", "list", "--code", "403").stdout.splitlines()
+                if "uota exceeded" in x.lower()
+            ]
+        )
+        == 1
+    )
+    sync = run("catalog", "sync")
+    assert sync.returncode == 0 and "0 added" in sync.stdout
+    answer = json.loads(run("ask", "--json", '{"error": "Quota exceeded"}').stdout)
+    assert answer["confident"] and answer["matches"][0]["id"] == "403-quota-exceeded"
+
+
+def test_history_revert_and_reset(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    edit = tmp_path / "edit.yaml"
+    edit.write_text("entries:\n- id: 403-quota-exceeded\n  note: edited\n", encoding="utf-8")
+    run("catalog", "import", str(edit))
+    history = run("catalog", "history", "403-quota-exceeded").stdout.splitlines()
+    assert "import" in history[0] and "note" in history[0] and getpass.getuser() in history[0]
+    first = history[-1].split()[0].lstrip("#")
+    reverted = run("catalog", "revert", "403-quota-exceeded", first)
+    assert reverted.returncode == 0 and "revert saved" in reverted.stdout
+    assert "edited in the store" in run("catalog", "show", "403-quota-exceeded").stdout
+    reset = run("catalog", "reset", "403-quota-exceeded")
+    assert reset.returncode == 0, reset.stderr
+    assert "edited in the store" not in run("catalog", "show", "403-quota-exceeded").stdout

@@ -32,6 +32,11 @@ def parse_version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
 
 
+def is_range(spec: str) -> bool:
+    """Whether `spec` is a range this module understands (`<5.4`, `>=5.0,<5.6`, `==5.3`)."""
+    return bool(spec.strip()) and all(_CLAUSE_RE.match(c) for c in spec.split(","))
+
+
 def _pad(v: tuple[int, ...]) -> tuple[int, ...]:
     return (*v, 0, 0, 0)[:3]
 

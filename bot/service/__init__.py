@@ -8,11 +8,21 @@ from __future__ import annotations
 from bot.service.answering import Answering
 from bot.service.answers import MAX_PASTE_CHARS, SOURCES, Answer, Candidate, InputError
 from bot.service.bookkeeping import Bookkeeping
+from bot.service.catalog_edits import (
+    CatalogEdits,
+    ConflictError,
+    EditError,
+    EditResult,
+    ImportRejected,
+    Revision,
+    UnknownEntry,
+    ValidationError,
+)
 from bot.service.core import ServiceCore, knowledge_fingerprint
 from bot.service.feedback import Feedback, VoteOutcome
 
 
-class Service(Answering, Feedback, Bookkeeping):
+class Service(Answering, Feedback, Bookkeeping, CatalogEdits):
     """tykbot's use cases over one database."""
 
 
@@ -21,9 +31,17 @@ __all__ = [
     "SOURCES",
     "Answer",
     "Candidate",
+    "CatalogEdits",
+    "ConflictError",
+    "EditError",
+    "EditResult",
+    "ImportRejected",
     "InputError",
+    "Revision",
     "Service",
     "ServiceCore",
+    "UnknownEntry",
+    "ValidationError",
     "VoteOutcome",
     "knowledge_fingerprint",
 ]

@@ -11,6 +11,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from bot.catalog import Entry
+
 Block = dict[str, Any]
 Message = dict[str, Any]
 
@@ -121,6 +123,11 @@ def fallback_text(rendered: Sequence[Block]) -> str:
     return clip(" ".join(texts), MAX_FALLBACK)
 
 
+def entry_title(entry: Entry) -> str:
+    """`403 Access to this API has been disallowed`, escaped."""
+    return f"{entry.code} {escape(entry.message)}"
+
+
 # -- other replies -----------------------------------------------------------------------------
 def help_message(note: str = "", in_thread: bool = False) -> Message:
     """How to use tykbot (inside a thread, only what works there: slash commands do not)."""
@@ -138,6 +145,9 @@ def help_message(note: str = "", in_thread: bool = False) -> Message:
         f"• `{COMMAND} 403` or `{COMMAND} forbidden`: every entry for a status code\n"
         f"• `{COMMAND} search <words>`: entries that mention the words\n"
         f"• `{COMMAND} autoreply on|off|status`: thread auto-replies here (admins)\n"
+        f"• `{COMMAND} add`, `{COMMAND} edit <id or paste>`: open the entry editor (admins)\n"
+        f"• `{COMMAND} retire <id>`, `{COMMAND} restore <id>`, `{COMMAND} history <id>`: "
+        "stop or resume matching an entry, see and restore its changes (admins)\n"
         "In a thread: mention me, or use the message shortcut *Explain this error*."
     )
     blocks = [section(escape(note))] if note else []

@@ -81,7 +81,11 @@ class AliasRow(Base):
 
 
 class EntryRevision(Base):
-    """A snapshot of an entry after each change, for history and revert."""
+    """A snapshot of an entry after each change, for history and revert.
+
+    `action` says what kind of change it was (add, edit, retire, restore, revert, import,
+    reset, sync) and `changes` which fields changed: `{field: {"before": ..., "after": ...}}`.
+    """
 
     __tablename__ = "entry_revisions"
 
@@ -92,6 +96,8 @@ class EntryRevision(Base):
     changed_by: Mapped[str] = mapped_column(String(80))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(String(20), default="edit")
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class CatalogState(Base):

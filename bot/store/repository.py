@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
-from bot.catalog import Entry
+from bot.catalog import Entry, diff_entries
 from bot.store.models import (
     AliasRow,
     CatalogState,
@@ -115,13 +116,24 @@ def _fill_row(row: EntryRow, entry: Entry, alias_origin: str) -> None:
 
 
 def bump_catalog_version(session: Session) -> None:
-    """Mark the catalog changed so every replica rebuilds its matcher."""
-    state = session.get(CatalogState, 1)
-    if state is None:
+    """Mark the catalog changed so every replica rebuilds its matcher.
+
+    The increment happens in SQL (`version = version + 1`), so two concurrent edits move the
+    version by two: the row lock makes the second wait and add to what the first committed.
+    """
+    bumped = session.execute(
+        update(CatalogState)
+        .where(CatalogState.id == 1)
+        .values(version=CatalogState.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(bumped, "rowcount", 0):
         session.add(CatalogState(id=1, version=1, updated_at=utcnow()))
+        session.flush()
     else:
-        state.version += 1
-        state.updated_at = utcnow()
+        state = session.identity_map.get(session.identity_key(CatalogState, (1,)))
+        if state is not None:
+            session.expire(state)
 
 
 def catalog_version(session: Session) -> int:
@@ -151,18 +163,29 @@ def get_entry_row(session: Session, entry_id: str) -> EntryRow:
     return row
 
 
-def _snapshot(session: Session, row: EntryRow, by: str, reason: str) -> None:
-    session.flush()
-    session.add(
-        EntryRevision(
-            entry_id=row.id,
-            version=row.version,
-            data=row_to_entry(row).to_dict(),
-            changed_by=by,
-            changed_at=utcnow(),
-            reason=reason,
-        )
+def _snapshot(
+    session: Session, row: EntryRow, by: str, reason: str, action: str, before: Entry | None
+) -> EntryRevision:
+    """Flush the row and record a revision of it: its data, who, why and which fields changed."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        # Another transaction changed the row between our read and our write.
+        raise StaleEntryError(f"{row.id} was changed by someone else meanwhile") from exc
+    after = row_to_entry(row)
+    revision = EntryRevision(
+        entry_id=row.id,
+        version=row.version,
+        data=after.to_dict(),
+        changed_by=by,
+        changed_at=utcnow(),
+        reason=reason,
+        action=action,
+        changes=diff_entries(before, after),
     )
+    session.add(revision)
+    session.flush()
+    return revision
 
 
 def sync_knowledge(session: Session, entries: list[Entry]) -> SyncReport:
@@ -184,27 +207,29 @@ def sync_knowledge(session: Session, entries: list[Entry]) -> SyncReport:
             )
             _fill_row(row, entry, "knowledge")
             session.add(row)
-            _snapshot(session, row, KNOWLEDGE_USER, "loaded from knowledge/")
+            _snapshot(session, row, KNOWLEDGE_USER, "loaded from knowledge/", "sync", None)
             report.added.append(entry.id)
         elif row.knowledge_hash == digest:
             report.unchanged += 1
         elif row.edited_in_store:
             report.conflicts.append(entry.id)
         else:
+            before = row_to_entry(row)
             _fill_row(row, entry, "knowledge")
             row.knowledge_hash = digest
             row.updated_by = KNOWLEDGE_USER
             row.updated_at = utcnow()
-            _snapshot(session, row, KNOWLEDGE_USER, "synced from knowledge/")
+            _snapshot(session, row, KNOWLEDGE_USER, "synced from knowledge/", "sync", before)
             report.updated.append(entry.id)
     for entry_id, row in sorted(rows.items()):
         if row.edited_in_store or row.origin == "admin":
             report.only_in_store.append(entry_id)
         elif row.status == "active":
             # Gone from knowledge/ and never edited here: stop matching it, keep its history.
+            before = row_to_entry(row)
             row.status, row.updated_by, row.updated_at = "retired", KNOWLEDGE_USER, utcnow()
             row.knowledge_hash = ""
-            _snapshot(session, row, KNOWLEDGE_USER, "no longer in knowledge/")
+            _snapshot(session, row, KNOWLEDGE_USER, "no longer in knowledge/", "retire", before)
             report.retired.append(entry_id)
     if report.added or report.updated or report.retired:
         bump_catalog_version(session)
@@ -212,28 +237,59 @@ def sync_knowledge(session: Session, entries: list[Entry]) -> SyncReport:
 
 
 def save_entry(
-    session: Session, entry: Entry, by: str, expected_version: int | None, reason: str = ""
-) -> int:
-    """Store an edited (or new) entry as `by`, returning its new version.
+    session: Session,
+    entry: Entry,
+    by: str,
+    expected_version: int | None,
+    reason: str = "",
+    action: str = "edit",
+    knowledge_digest: str | None = None,
+) -> EntryRevision:
+    """Store an edited (or new) entry as `by` with a revision of the change; return it.
 
     `expected_version` is the version the editor saw; a different stored version raises
-    StaleEntryError so two admins never overwrite each other silently.
+    StaleEntryError so two admins never overwrite each other silently. With a
+    `knowledge_digest` the entry is handed back to knowledge/ (no longer edited in the store).
+    The caller bumps the catalog version (once per transaction, see bump_catalog_version).
     """
     row = session.get(EntryRow, entry.id, options=[selectinload(EntryRow.aliases)])
+    before = None
     if row is None:
         row = EntryRow(id=entry.id, knowledge_hash="")
         session.add(row)
-    elif expected_version is not None and row.version != expected_version:
-        raise StaleEntryError(
-            f"{entry.id} changed (now version {row.version}, you edited {expected_version})"
-        )
-    _fill_row(row, entry, "admin")
+    else:
+        if expected_version is not None and row.version != expected_version:
+            raise StaleEntryError(
+                f"{entry.id} changed (now version {row.version}, you edited {expected_version})"
+            )
+        before = row_to_entry(row)
+    _fill_row(row, entry, "admin" if knowledge_digest is None else "knowledge")
     row.updated_by = by
     row.updated_at = utcnow()
-    row.edited_in_store = True
-    _snapshot(session, row, by, reason or "edited")
-    bump_catalog_version(session)
-    return row.version
+    row.edited_in_store = knowledge_digest is None
+    if knowledge_digest is not None:
+        row.knowledge_hash = knowledge_digest
+    return _snapshot(session, row, by, reason or action, action, before)
+
+
+def entry_version(session: Session, entry_id: str) -> int | None:
+    """The stored version of an entry (None when there is no such entry)."""
+    return session.scalar(select(EntryRow.version).where(EntryRow.id == entry_id))
+
+
+def revision(session: Session, revision_id: int) -> EntryRevision | None:
+    """One revision by its id."""
+    return session.get(EntryRevision, revision_id)
+
+
+def revision_at(session: Session, entry_id: str, version: int) -> EntryRevision | None:
+    """The revision that left an entry at `version` (the state an editor saw), if recorded."""
+    return session.scalar(
+        select(EntryRevision)
+        .where(EntryRevision.entry_id == entry_id, EntryRevision.version == version)
+        .order_by(EntryRevision.id.desc())
+        .limit(1)
+    )
 
 
 def history(session: Session, entry_id: str) -> list[EntryRevision]:

@@ -47,6 +47,7 @@ class FakeSlack:
         self.queued: dict[str, list[Canned]] = {}
         self.thread_parents: dict[tuple[str, str], dict[str, Any]] = {}
         self.group_members: dict[str, list[str]] = {}
+        self.users: dict[str, dict[str, Any]] = {}  # users.info answers by user id
         self.socket_url = "ws://127.0.0.1:9/never"
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
@@ -187,6 +188,11 @@ class FakeSlack:
             if users is None:
                 return Canned(body={"ok": False, "error": "no_such_subteam"})
             return Canned(body={"ok": True, "users": users})
+        if method == "users.info":
+            user = self.users.get(str(args.get("user")))
+            if user is None:
+                return Canned(body={"ok": False, "error": "user_not_found"})
+            return Canned(body={"ok": True, "user": {"id": args.get("user"), **user}})
         if method == "apps.connections.open":
             return Canned(body={"ok": True, "url": self.socket_url})
         return Canned()

@@ -197,6 +197,22 @@ class Harness:
             payload["response_url"] = self.fake.response_url(response_url)
         return self.interactive(payload)
 
+    def submit(
+        self, view: dict[str, Any], values: dict[str, str], user: str = "UADMIN"
+    ) -> Response:
+        """Submit a modal the app opened, with `values` typed into its inputs by block id."""
+        state = {
+            block_id: {"value": {"type": "plain_text_input", "value": text or None}}
+            for block_id, text in values.items()
+        }
+        payload = {
+            "type": "view_submission",
+            "user": {"id": user, "team_id": TEAM_ID},
+            "trigger_id": "trig.3",
+            "view": {**view, "id": "V0001", "hash": "h1", "state": {"values": state}},
+        }
+        return self.interactive(payload)
+
     # -- message events ----------------------------------------------------------------------
     def message(
         self,

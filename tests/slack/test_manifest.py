@@ -43,6 +43,7 @@ def test_events_interactivity_and_minimum_scopes() -> None:
             "channels:history",
             "groups:history",
             "usergroups:read",
+            "users:read",
         ]
     )
 

@@ -84,23 +84,6 @@ def test_optimistic_locking_refuses_a_stale_edit(service: Service) -> None:
         repo.save_entry(s, replace(entry, action="second"), "UB", seen)
 
 
-def test_an_edit_changes_answers_in_another_process(service: Service, settings) -> None:  # type: ignore[no-untyped-def]
-    other = Service.open(settings)  # a second replica on the same database
-    paste = "the gateway says: totally custom teapot failure"
-    assert not other.explain(paste).confident
-    entry = next(e for e in load_knowledge() if e.id == "403-quota-exceeded")
-    with service.session() as s:
-        version = repo.get_entry_row(s, entry.id).version
-        repo.save_entry(
-            s,
-            replace(entry, aliases=(*entry.aliases, "totally custom teapot failure")),
-            "UA",
-            version,
-        )
-    assert other.explain(paste).candidates[0].entry.id == entry.id
-    other.engine.dispose()
-
-
 def test_one_vote_per_person_per_answer(service: Service) -> None:
     answer = service.explain('{"error": "Access to this API has been disallowed"}')
     qid, top = answer.query_id or 0, answer.candidates[0].entry.id

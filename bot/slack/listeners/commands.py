@@ -13,6 +13,7 @@ from bot.slack import blocks
 from bot.slack import card_blocks as cards
 from bot.slack.admin import is_admin
 from bot.slack.deps import Deps, guarded
+from bot.slack.listeners import admin as admin_commands
 from bot.slack.payloads import plain_text
 
 HELP_WORDS = {"", "help", "-h", "--help", "?", "usage"}
@@ -45,6 +46,9 @@ def answer_command(
     channel_id = str(command.get("channel_id") or "")
     words = text.split()
     first = words[0].lower() if words else ""
+    admin_reply = admin_commands.handle_command(deps, client, command, words)
+    if admin_reply is not None:
+        return admin_reply
     if first in HELP_WORDS and len(words) <= 1:
         return blocks.help_message(), "help"
     if first == "autoreply" and len(words) <= 2:
