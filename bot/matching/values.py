@@ -12,8 +12,10 @@ import re
 MAX_VALUE = 80
 _SAFE = re.compile(r"[A-Za-z0-9/][\w.\-/:@]{0,79}")
 
-# logrus `name=value` / `name="value"`, JSON `"name": "value"`.
-_FIELD = r"""(?:\b{name}\s*=\s*"?|"{name}"\s*:\s*")([^"\s,}}]{{1,120}})"""
+# logrus `name="a value"` / `name=value`, JSON `"name": "value"`: a quoted value is read whole.
+_FIELD = (
+    r"""(?:\b{name}\s*=\s*"|"{name}"\s*:\s*")([^"\n]{{1,120}})"|\b{name}=([^"\s,}}]{{1,120}})"""
+)
 _FIELDS = {
     name: re.compile(_FIELD.format(name=field), re.IGNORECASE)
     for name, field in (
@@ -26,14 +28,20 @@ _FIELDS = {
         ("listen_path", "listen_path"),
     )
 }
-_KEY_HINT = re.compile(r"\bkey\s*[=:]\s*\"?(\*{4}[A-Za-z0-9]{2,8})\b", re.IGNORECASE)
+_KEY_HINT = re.compile(r"\bkey\"?\s*[=:]\s*\"?(\*{4}[A-Za-z0-9]{2,8})\b", re.IGNORECASE)
 _LOOKUP = re.compile(r"\blookup ([A-Za-z0-9][\w.-]{0,252}) on ")
 _DIAL = re.compile(r"\bdial tcp ([\w.-]{1,253}|\[[0-9a-fA-F:]{2,45}\]):(\d{1,5})")
+# A URL's host, after any `user:password@` (never taken as the host).
+_USERINFO = r"(?:[^/@\s\"]{1,256}@)?"
 _URL = re.compile(
-    r"\b(?:Get|Post|Put|Patch|Delete|Head|Options) \"?https?://([\w.-]{1,253})(?::(\d{1,5}))?"
+    r"\b(?:Get|Post|Put|Patch|Delete|Head|Options) \"?https?://"
+    + _USERINFO
+    + r"([\w.-]{1,253})(?::(\d{1,5}))?"
 )
 _TARGET = re.compile(
-    r"\b(?:target(?:_url)?|upstream)\s*[=:]\s*\"?https?://([\w.-]{1,253})(?::(\d{1,5}))?"
+    r"\b(?:target(?:_url)?|upstream)\s*[=:]\s*\"?https?://"
+    + _USERINFO
+    + r"([\w.-]{1,253})(?::(\d{1,5}))?"
 )
 _REQUEST_LINE = re.compile(
     r"^[> \t]*(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/[^\s?#]{0,200})", re.M
@@ -44,18 +52,20 @@ _CERT = re.compile(
 )
 
 
-def _clean(value: str) -> str | None:
-    """The value if it is a plain, shortish token (never a redaction mask)."""
+def _clean(value: str, spaces: bool = False) -> str | None:
+    """The value if it is a plain, shortish token (never a redaction mask); `spaces` allows
+    inner spaces (an API's name)."""
     value = value.strip().strip("\"'`").rstrip(".,;")
     if not value or "REDACTED" in value.upper() or "*" in value or "<" in value:
         return None
-    m = _SAFE.fullmatch(value)
+    m = _SAFE.fullmatch(value.replace(" ", "_") if spaces else value)
     return value if m and len(value) <= MAX_VALUE else None
 
 
-def _first(pattern: re.Pattern[str], text: str, group: int = 1) -> str | None:
+def _first(pattern: re.Pattern[str], text: str, spaces: bool = False) -> str | None:
     for m in pattern.finditer(text):
-        value = _clean(m.group(group))
+        found = next((g for g in m.groups() if g), None)
+        value = _clean(found, spaces) if found else None
         if value:
             return value
     return None
@@ -65,7 +75,7 @@ def paste_values(text: str, version: str | None = None) -> dict[str, str]:
     """The values a (redacted) paste names, by placeholder name (see bot.catalog.PLACEHOLDERS)."""
     values: dict[str, str] = {}
     for name, pattern in _FIELDS.items():
-        found = _first(pattern, text)
+        found = _first(pattern, text, spaces=name == "api_name")
         if found:
             values[name] = found
     if "method" in values:

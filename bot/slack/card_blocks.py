@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.cards import Card, also_codes_text, card_for
@@ -60,7 +60,8 @@ SURFACES = (PRIVATE, THREAD, MENTION, SHARED, MODAL_VIEW, PICKED)
 MAX_CARD_CHARS = 600
 MAX_LIST_ROWS = 10
 MAX_THREAD_LINES = 5
-_MARKUP = re.compile(r"[*_`~]|<[^<>|]*\|([^<>]*)>|:[a-z0-9_+-]+:")
+_LINK = re.compile(r"<([^<>|\s]+)(?:\|([^<>]*))?>")
+_EMOJI = re.compile(r":[a-z][a-z0-9_+'\-]*:")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class View:
     admin: bool = False
     shared_by: str = ""  # user id credited on a shared answer
     voted: str = ""  # an acknowledgement that replaces the vote buttons (the voter's copy)
+    intro: str = ""  # one line above the card (mrkdwn, escaped), counted in its budget
 
     def state(self) -> dict[str, Any]:
         """What a button carries to draw the message again."""
@@ -81,11 +83,26 @@ class View:
         return out
 
 
-def visible_length(mrkdwn: str) -> int:
-    """About how many characters a person sees of some mrkdwn (markers and link targets off)."""
-    shown = _MARKUP.sub(lambda m: m.group(1) or ("•" if m.group(0).startswith(":") else ""), mrkdwn)
-    shown = shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return len(re.sub(r"\s+", " ", shown).strip())
+def shown_text(mrkdwn: str) -> str:
+    """What a reader sees of some mrkdwn: link labels, entities decoded, markers and code
+    fences dropped (word-inner `_` and `*` stay), an emoji as one character."""
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), mrkdwn)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = text.replace("```", "").replace("`", "")
+    for marker in (r"\*", "_", "~"):
+        text = re.sub(rf"(?<![\w*]){marker}(?=\S)|(?<=\S){marker}(?![\w*])", "", text)
+    return _EMOJI.sub("•", text)
+
+
+def visible_length(rendered: Sequence[Block]) -> int:
+    """About how many characters a person sees of some blocks (Slack's own reading rule)."""
+    parts: list[str] = []
+    for block in rendered:
+        if block.get("type") == "section":
+            parts.append(shown_text(block["text"]["text"]))
+        elif block.get("type") == "context":
+            parts.append("  ".join(shown_text(e.get("text", "")) for e in block["elements"]))
+    return len(re.sub(r"\s+", " ", "\n".join(parts)).strip())
 
 
 # -- the card ----------------------------------------------------------------------------------
@@ -134,27 +151,39 @@ def notices(answer: Answer, public: bool) -> list[str]:
 
 
 def card_blocks(answer: Answer, card: Card, view: View) -> list[Block]:
-    """The compact card: headline and diagnosis, the next step, notices, the context line."""
+    """The compact card: headline and diagnosis, the next step, notices, the context line.
+
+    At most MAX_CARD_CHARS visible characters, the intro and the vote thanks included: when
+    long values push it over, the paste's facts go first, then the step and the diagnosis are
+    shortened.
+    """
     public = view.surface in (THREAD, MENTION, SHARED)
-    out: list[Block] = []
+    intro = [context(view.intro)] if view.intro else []
     if view.surface == SHARED and view.shared_by:
-        out.append(context(f"<@{escape(view.shared_by)}> shared an answer from tykbot:"))
+        intro.append(context(f"<@{escape(view.shared_by)}> shared an answer from tykbot:"))
     if view.surface == MENTION and not answer.confident:
-        out.append(context("I'm not sure about this one; here is my best guess."))
-    diagnosis = escape(card.diagnosis)
-    facts = facts_text(card)
-    top = f"{headline_line(card)}\n{diagnosis}" + (f"\n{facts}" if facts else "")
-    step = f"*Next:* {escape(card.next_step)}"
-    lines = notices(answer, public)
-    budget = MAX_CARD_CHARS - 90  # the context line and the shared/unsure intro
-    if visible_length(top + step + "".join(lines)) > budget:  # long values: facts go first
-        top = f"{headline_line(card)}\n{diagnosis}"
-    if visible_length(top + step + "".join(lines)) > budget:
-        step = clip(step, len(step) - (visible_length(top + step + "".join(lines)) - budget))
-    out.append(section(top))
-    out.append(section(step))
-    out.extend(context(line) for line in lines)
-    out.append(context_line(card, answer))
+        intro.append(context("I'm not sure about this one; here is my best guess."))
+    tail = [context(line) for line in notices(answer, public)] + [context_line(card, answer)]
+    if view.voted:
+        tail.append(context(view.voted))
+    facts, diagnosis, step = facts_text(card), card.diagnosis, card.next_step
+
+    def draw() -> list[Block]:
+        top = f"{headline_line(card)}\n{escape(diagnosis)}" + (f"\n{facts}" if facts else "")
+        return [*intro, section(top), section(f"*Next:* {escape(step)}"), *tail]
+
+    out = draw()
+    for shorten in ("facts", "step", "diagnosis"):
+        over = visible_length(out) - MAX_CARD_CHARS
+        if over <= 0:
+            break
+        if shorten == "facts":
+            facts = ""
+        elif shorten == "step":
+            step = clip(step, max(len(step) - over - 1, 40))
+        else:
+            diagnosis = clip(diagnosis, max(len(diagnosis) - over - 1, 40))
+        out = draw()
     return out
 
 
@@ -231,8 +260,6 @@ def answer_blocks(answer: Answer, view: View, more: Sequence[Answer] = ()) -> li
         out.extend(details_blocks(answer, best, view))
     if more:
         out.append(section(thread_lines(more)))
-    if view.voted:
-        out.append(context(view.voted))
     actions = actions_block(answer, best, view)
     if actions is not None:
         out.append(actions)
@@ -312,8 +339,7 @@ def list_message(title: str, entries: Sequence[Entry], empty: str) -> Message:
 def vote_thanks(helpful: bool, status: str, chosen: Entry | None = None) -> str:
     """The acknowledgement shown to a voter only."""
     if chosen is not None:
-        title = f"{chosen.code} {escape(chosen.message)}"
-        return f":white_check_mark: Thanks: noted that *{title}* was the right one."
+        return ":white_check_mark: Thanks: noted this as the right one."
     if status == "same":
         return "You already said this " + ("helped." if helpful else "was the wrong error.")
     changed = " (vote changed)" if status == "changed" else ""
@@ -366,8 +392,8 @@ def pick_options(candidates: Sequence[Candidate]) -> list[dict[str, Any]]:
 
 
 def picked_blocks(answer: Answer, thanks: str, view: View) -> list[Block]:
-    """The card of the entry a person picked, under the thanks."""
-    return [context(thanks), *answer_blocks(answer, view)]
+    """The card of the entry a person picked, under the thanks (within the card's budget)."""
+    return answer_blocks(answer, replace(view, intro=thanks))
 
 
 # -- the "Explain this error" modal --------------------------------------------------------------

@@ -60,11 +60,6 @@ def test_the_upstream_host_is_read_from_go_network_errors(
     assert found.get("port") == port
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/matching/values.py _URL/_TARGET read the host right after `://`, so the user "
-    "of `https://bob:[REDACTED]@orders-svc` is taken as the host (`nslookup bob`)",
-)
 def test_the_user_of_a_url_with_credentials_is_not_the_host() -> None:
     found = values_of('Get "https://bob:hunter2@orders-svc:8443/orders": EOF')
     assert found.get("host") in (None, "orders-svc")
@@ -103,11 +98,6 @@ def test_a_quoted_logrus_value_is_read_without_its_quotes() -> None:
     assert found["api_id"] == "6f1c2a" and found["path"] == "/orders/1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/matching/values.py _FIELD stops a quoted logrus value at its first space: "
-    'api_name="Payments API" is read as `Payments` (half a name on the card)',
-)
 def test_an_api_name_with_spaces_is_read_whole_or_not_at_all() -> None:
     found = values_of('level=error msg="proxy error" api_id=6f1c2a api_name="Payments API"')
     assert found.get("api_name") in (None, "Payments API")
