@@ -180,17 +180,20 @@ _RFC3339_TIME_RE = re.compile(r"\btime=\"?\d{4}-\d\d-\d\dT")
 def extract(text: str) -> Clues:
     """Read every clue the paste holds: every line, however long the log."""
     folded = fold_quotes(text)
-    clues = Clues(text=folded)
-    lines = [_K8S_PREFIX_RE.sub("", line) for line in folded.splitlines()]
+    raw = folded.splitlines()
+    lines = [_K8S_PREFIX_RE.sub("", line) for line in raw]
     ranks = _line_ranks(lines)
-    _codes(folded, clues)
+    # Repeated lines fold: the rest of the reading needs each line's shape only once.
+    distinct = "\n".join(line for line, rank in zip(raw, ranks, strict=True) if rank != FOLDED)
+    clues = Clues(text=distinct)
+    _codes(distinct, clues)
     _structured_fragments(folded, lines, ranks, clues)
     _line_fragments(lines, ranks, clues)
     if len(folded) <= MAX_FRAGMENT_CHARS and "\n" not in folded.strip():
         clues.add_fragment(folded, "text")
-    clues.tyk_signals = _tyk_signals(folded.lower())
-    clues.other_signals = other_system_signals(folded)
-    _version(folded, clues)
+    clues.tyk_signals = _tyk_signals(distinct.lower())
+    clues.other_signals = other_system_signals(distinct)
+    _version(distinct, clues)
     clues.finish()
     return clues
 
@@ -204,6 +207,11 @@ _BAD_STATUS_RE = re.compile(
     r"(?i)(?:\bstatus|\bcode|response_code)\"?\s*[=:]\s*\"?[45]\d\d\b|HTTP/[\d.]+\s+[45]\d\d\b"
 )
 _REQUEST_LINE_RE = re.compile(r"(?:\s|^)mw=|\"mw\"\s*:|prefix=proxy|\"prefix\"\s*:\s*\"proxy\"")
+# Field values that vary between otherwise equal log lines (all but the message and level).
+_FIELD_VALUE_RE = re.compile(
+    r"(?<![\w.])(?!(?:msg|message|error|err|level)=)([\w.]+)=(?:\"(?:[^\"\\]|\\.)*\"|\S*)"
+    r"|\"(?!(?:msg|message|error|level)\")(\w+)\"\s*:\s*(?:\"(?:[^\"\\]|\\.)*\"|[^,}\s]*)"
+)
 FOLDED = -1  # the rank of a line that repeats an earlier one's shape (other ids and times)
 
 
@@ -215,7 +223,7 @@ def _line_ranks(lines: list[str]) -> list[int]:
     filled = [i for i, line in enumerate(lines) if line.strip()]
     last = set(filled[-LAST_LINES:])
     for i, line in enumerate(lines):
-        shape = _VARYING_RE.sub("", line.strip())
+        shape = _VARYING_RE.sub("", _FIELD_VALUE_RE.sub(r"\1\2", line.strip()))
         if shape in shapes:
             ranks.append(FOLDED)
             continue

@@ -4,6 +4,20 @@ The Matcher is built once per catalog snapshot (an inverted index of word keys o
 message and alias) and then answers pastes without I/O. For each fragment it takes the texts
 that share the most informative word keys with it, scores them with rapidfuzz, and combines
 the best fragment score with code agreement and the entry's helpfulness prior.
+
+Constants (fitted ones chosen by `tests/corpus/fit.py` on the corpus's fitting part only;
+the validation part is held by tests/matching/test_calibration.py):
+
+| constant | value | meaning |
+| --- | --- | --- |
+| CONFIDENT_SCORE | 0.84 (fitted) | auto-replies fire at or above it; above WEIGHTS["part"] |
+| OTHER_SYSTEM_FACTOR | 0.7 (fitted) | scores when other-system evidence >= Tyk's (source.py) |
+| CODE_BONUS | 0.04 | per unit of code strength when the paste shows the entry's code |
+| SYMPTOM_BELOW | 0.6 | below this best message score a paste is read as a symptom question |
+| SYMPTOM_MIN_WORDS | 3.0 | BM25 a question without a code needs before a words-only guess |
+| CANDIDATES_PER_FRAGMENT | 8 | texts scored with rapidfuzz per fragment |
+| extract.WEIGHTS / CODE_STRENGTH | see extract.py | fragment kinds and code clues |
+| symptoms.* | see symptoms.py | symptom ranking weights |
 """
 
 from __future__ import annotations
@@ -27,7 +41,7 @@ from bot.matching.source import against_weight, tyk_weight
 CONFIDENT_SCORE = 0.84
 CANDIDATES_PER_FRAGMENT = 8
 CODE_BONUS = 0.04  # added per unit of code-clue strength when the paste shows the entry's code
-OTHER_SYSTEM_FACTOR = 0.8  # scores of a paste whose other-system evidence outweighs Tyk's
+OTHER_SYSTEM_FACTOR = 0.7  # scores of a paste whose other-system evidence outweighs Tyk's
 SYMPTOM_BELOW = 0.6  # below this best message score, a paste is read as a symptom question
 SYMPTOM_MIN_WORDS = 3.0  # BM25 a question without a code needs before guessing from words
 _PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>")

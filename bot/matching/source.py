@@ -64,7 +64,10 @@ _PRODUCT_RE = re.compile(
     r"|azure-api\.net|azure apim|keycloak|okta|auth0|cognito|microsoftonline\.com|spring boot"
     r"|spring-security|django|fastapi|uvicorn|gunicorn|flask|express-jwt|laravel|rails|kestrel"
     r"|asp\.net|stripe|api\.github\.com|slack\.com|twilio|etcd|consul|istio|linkerd|contour"
-    r"|apollo server|graphql-depth-limit)(?![\w-])"
+    r"|apollo server|graphql-depth-limit"
+    # Tyk's other components are not the gateway: their logs speak of their own connections.
+    r"|tyk-pump|tyk-dashboard|tyk-identity-broker|tyk-sink|prefix=[\w-]*pump|prefix=dashboard)"
+    r"(?![\w-])"
 )
 _NOT_THROUGH_RE = re.compile(
     r"(?i)\b(?:not|never|doesn'?t|does not|don'?t|didn'?t|isn'?t|wasn'?t|aren'?t)\s+"
@@ -102,8 +105,9 @@ def other_system_signals(text: str) -> list[str]:
         found.append("body:spring boot error")
     for m in _PRODUCT_RE.finditer(text):
         found.append(f"product:{m.group(1).lower()}")
-    for m in _NOT_THROUGH_RE.finditer(text):
-        found.append(f"said:{m.group(0)[:60]}")
+    low = text.lower()
+    if "gateway" in low or "tyk" in low or "forward" in low or "directly" in low:
+        found.extend(f"said:{m.group(0)[:60]}" for m in _NOT_THROUGH_RE.finditer(text))
     return list(dict.fromkeys(found))
 
 

@@ -9,7 +9,9 @@ The result is a best guess, never confident.
 | --- | --- | --- |
 | BM25_K1, BM25_B | 1.2, 0.75 | the usual BM25 saturation and length normalisation |
 | RELATED_CODES | 502 → 500/503/504, 408 → 504 | codes reported for errors Tyk sends as others |
-| W_WORDS | fitted | weight of the description words (share of the best entry's BM25) |
+| WORDS_HALF | fitted | the BM25 that counts as half a match (words = bm25 / (bm25 + WORDS_HALF)) |
+| W_RELATIVE | fitted | share of the words score taken relative to the best entry's BM25 |
+| W_WORDS | fitted | weight of the description words |
 | W_PREVALENCE | fitted | weight of the entry's prevalence |
 | W_FUZZY | fitted | weight of a weak message match found by the fuzzy matcher |
 | W_BASE | fitted | what every entry of a named code gets |
@@ -34,9 +36,11 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 RELATED_CODES: dict[int, tuple[int, ...]] = {502: (500, 503, 504), 408: (504,)}
 RELATED_FIT = 0.8
-W_WORDS = 0.55
-W_PREVALENCE = 0.3
-W_FUZZY = 0.4
+WORDS_HALF = 5.0
+W_RELATIVE = 0.0
+W_WORDS = 0.4
+W_PREVALENCE = 0.2
+W_FUZZY = 0.2
 W_BASE = 0.1
 OFF_CODE = 0.3
 NO_CODE_FIT = 0.7
@@ -163,8 +167,8 @@ class SymptomIndex:
             self.postings[term] = (ids, idf * tf * (BM25_K1 + 1) / (tf + norm))
 
     def words(self, text: str) -> tuple[npt.NDArray[np.float64], float]:
-        """Each entry's BM25 for the text as a share of the best entry's (0 to 1), and the
-        best entry's BM25 itself."""
+        """Each entry's BM25 for the text on a 0-1 scale (squashed, half at WORDS_HALF, mixed
+        with its share of the best entry's by W_RELATIVE), and the best entry's BM25 itself."""
         hits = [p for p in map(self.postings.get, set(terms(text))) if p is not None]
         if not hits:
             return np.zeros(self.size), 0.0
@@ -174,15 +178,19 @@ class SymptomIndex:
             minlength=self.size,
         ).astype(np.float64)
         top = float(scores.max())
-        return (scores / top if top > 0 else scores), top
+        squashed = scores / (scores + WORDS_HALF)
+        return (1 - W_RELATIVE) * squashed + W_RELATIVE * scores / top, top
 
 
 def code_fit(entry_codes: Sequence[int], asked: Mapping[int, float]) -> float:
-    """How well an entry's codes fit the codes a question names (NO_CODE_FIT when none are)."""
+    """How well an entry's codes (its own and the gateway's commonest first) fit the codes a
+    question names (NO_CODE_FIT when none are)."""
     if not asked:
         return NO_CODE_FIT
-    if any(c in asked for c in entry_codes):
+    if any(c in asked for c in entry_codes[:2]):
         return 1.0
-    if any(c in RELATED_CODES.get(a, ()) for a in asked for c in entry_codes):
+    if any(c in RELATED_CODES.get(a, ()) for a in asked for c in entry_codes[:2]):
+        return RELATED_FIT
+    if any(c in asked for c in entry_codes):
         return RELATED_FIT
     return OFF_CODE
