@@ -82,6 +82,7 @@ class Entry:
     gateway_message: str = ""  # the wording the gateway really sends, when the docs differ
     gateway_codes: tuple[int, ...] = ()  # codes the gateway really sends it with, commonest first
     reaches_clients: bool = True  # False for docs rows no client ever receives (test names)
+    prevalence: float = 0.0  # how often real deployments hit it, 0 (rare) to 1 (most common)
     cause: str = ""
     action: str = ""
     note: str = ""
@@ -103,7 +104,7 @@ class Entry:
                 value = list(value)
             if value in ("", [], ()) and f.name not in ("id", "code", "message"):
                 continue
-            if f.name == "reaches_clients" and value:
+            if (f.name == "reaches_clients" and value) or (f.name == "prevalence" and not value):
                 continue
             out[f.name] = value
         return out
@@ -144,6 +145,7 @@ class Entry:
             gateway_message=str(data.get("gateway_message") or "").strip(),
             gateway_codes=_codes(data.get("gateway_codes"), data.get("id")),
             reaches_clients=bool(data.get("reaches_clients", True)),
+            prevalence=_prevalence(data.get("prevalence"), data.get("id")),
             cause=str(data.get("cause") or "").strip(),
             action=str(data.get("action") or "").strip(),
             note=str(data.get("note") or "").strip(),
@@ -180,6 +182,16 @@ def diff_entries(before: Entry | None, after: Entry) -> dict[str, dict[str, Any]
         for name, value in new.items()
         if old.get(name) != value
     }
+
+
+def _prevalence(value: Any, entry: Any) -> float:
+    try:
+        prevalence = float(value or 0.0)
+    except (TypeError, ValueError) as exc:
+        raise CatalogError(f"entry {entry!r}: prevalence must be a number") from exc
+    if not 0.0 <= prevalence <= 1.0:
+        raise CatalogError(f"entry {entry!r}: prevalence must be between 0 and 1")
+    return prevalence
 
 
 def _codes(value: Any, entry: Any) -> tuple[int, ...]:

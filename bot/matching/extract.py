@@ -7,14 +7,19 @@ logs of every Tyk version, kubectl/stern prefixes, client-library exceptions and
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
 
 from bot.matching.normalize import fold_quotes
+from bot.matching.source import other_system_signals
 
 MAX_FRAGMENT_CHARS = 220
-MAX_FRAGMENTS = 20
+# Fragments kept after ordering (error, warning and status >= 400 lines first, then the last
+# lines and request lines, then the rest): a long log keeps its error line whatever its length.
+MAX_FRAGMENTS = 48
+LAST_LINES = 3  # the last lines of a paste are read before the middle of a long log
 
 REASON_PHRASES: dict[str, int] = {
     "bad request": 400,
@@ -45,6 +50,7 @@ WEIGHTS: dict[str, float] = {
     "quoted": 0.9,
     "line": 0.9,
     "text": 0.86,  # a whole short paste
+    "log-info": 0.82,  # msg of an info/debug log line outside any request (start-up chatter)
     "part": 0.8,  # one end of a wrapped error (`a: b: c`): never confident on its own
 }
 
@@ -72,12 +78,16 @@ class Clues:
     fragments: list[Fragment] = field(default_factory=list)
     codes: dict[int, float] = field(default_factory=dict)
     tyk_signals: list[str] = field(default_factory=list)
+    other_signals: list[str] = field(default_factory=list)  # evidence against Tyk (source.py)
     version: str | None = None  # a range: `==5.3.9` from a version string, `>=5.14` from logs
     version_hint: str = ""
+    text: str = ""  # the paste itself (quotes folded), for symptom questions
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
+    _ranks: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
-    def add_fragment(self, text: str, kind: str) -> None:
-        """Keep a cleaned fragment once (the strongest kind wins), at most MAX_FRAGMENTS."""
+    def add_fragment(self, text: str, kind: str, rank: int = 1) -> None:
+        """Keep a cleaned fragment once (the strongest kind and best rank win); `rank` orders
+        fragments for `finish` (0: error line, 1: last or request line, 2: other lines)."""
         cleaned = _clean(text)
         if len(cleaned) < 3 or not _LETTERS_RE.search(cleaned):
             return
@@ -85,10 +95,18 @@ class Clues:
         if at is not None:
             if WEIGHTS[kind] > self.fragments[at].weight:
                 self.fragments[at] = Fragment(cleaned, kind)
+            self._ranks[at] = (min(rank, self._ranks[at][0]), self._ranks[at][1])
             return
-        if len(self.fragments) < MAX_FRAGMENTS:
-            self._positions[cleaned] = len(self.fragments)
-            self.fragments.append(Fragment(cleaned, kind))
+        self._positions[cleaned] = len(self.fragments)
+        self._ranks.append((rank, len(self.fragments)))
+        self.fragments.append(Fragment(cleaned, kind))
+
+    def finish(self) -> None:
+        """Order fragments by rank (then by position) and keep the first MAX_FRAGMENTS."""
+        order = sorted(range(len(self.fragments)), key=self._ranks.__getitem__)[:MAX_FRAGMENTS]
+        self.fragments = [self.fragments[i] for i in order]
+        self._ranks = [(self._ranks[i][0], n) for n, i in enumerate(order)]
+        self._positions = {f.text: n for n, f in enumerate(self.fragments)}
 
     def add_code(self, code: int, strength: str) -> None:
         """Record a status code clue (the strongest sighting wins)."""
@@ -97,6 +115,7 @@ class Clues:
 
 
 _LETTERS_RE = re.compile(r"[A-Za-z]{2}")
+_NEWLINE_RE = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _SPACES_RE = re.compile(r"\s+")
 
 
@@ -128,6 +147,8 @@ _K8S_PREFIX_RE = re.compile(
     r"|\d{4}-\d\d-\d\d[ T][\d:.]+\s+)"
 )
 _X_GENERATOR_RE = re.compile(r"x-generator:\s*tyk\.io")
+# templates/error.json: `{`, a 4-space indented "error" and `}`.
+_TYK_BODY_RE = re.compile(r"\{\r?\n {4}\"error\": \"[^\"\n]*\"\r?\n\}")
 _CONTROL_API_RE = re.compile(r"\"status\"\s*:\s*\"error\"\s*,\s*\"message\"")
 
 
@@ -144,6 +165,8 @@ def _tyk_signals(low: str) -> list[str]:
         found.append("control API body")
     if "/tyk/" in low or "x-tyk-" in low:
         found.append("tyk path")
+    if _TYK_BODY_RE.search(low):
+        found.append("tyk body shape")
     return found
 
 
@@ -155,18 +178,80 @@ _RFC3339_TIME_RE = re.compile(r"\btime=\"?\d{4}-\d\d-\d\dT")
 
 
 def extract(text: str) -> Clues:
-    """Read every clue the paste holds."""
-    clues = Clues()
+    """Read every clue the paste holds: every line, however long the log."""
     folded = fold_quotes(text)
-    lines = [_K8S_PREFIX_RE.sub("", line) for line in folded.splitlines()]
-    _codes(folded, clues)
-    _structured_fragments(folded, lines, clues)
-    _line_fragments(lines, clues)
+    raw = folded.splitlines()
+    lines = [_K8S_PREFIX_RE.sub("", line) for line in raw]
+    ranks = _line_ranks(lines)
+    # Repeated lines fold: the rest of the reading needs each line's shape only once.
+    distinct = "\n".join(line for line, rank in zip(raw, ranks, strict=True) if rank != FOLDED)
+    clues = Clues(text=distinct)
+    _codes(distinct, clues)
+    _structured_fragments(folded, lines, ranks, clues)
+    _line_fragments(lines, ranks, clues)
     if len(folded) <= MAX_FRAGMENT_CHARS and "\n" not in folded.strip():
         clues.add_fragment(folded, "text")
-    clues.tyk_signals = _tyk_signals(folded.lower())
-    _version(folded, clues)
+    clues.tyk_signals = _tyk_signals(distinct.lower())
+    clues.other_signals = other_system_signals(distinct)
+    _version(distinct, clues)
+    clues.finish()
     return clues
+
+
+_VARYING_RE = re.compile(r"[0-9a-fA-F]{6,}|\d+")
+_ALERT_RE = re.compile(
+    r"(?i)\blevel\"?\s*[=:]\s*\"?(?:err|error|warn|warning|fatal|panic|crit)\b"
+    r"|\b(?:ERROR|WARN|WARNING|FATAL|PANIC)\b|\[(?:error|warn)\]"
+)
+_BAD_STATUS_RE = re.compile(
+    r"(?i)(?:\bstatus|\bcode|response_code)\"?\s*[=:]\s*\"?[45]\d\d\b|HTTP/[\d.]+\s+[45]\d\d\b"
+)
+_REQUEST_LINE_RE = re.compile(r"(?:\s|^)mw=|\"mw\"\s*:|prefix=proxy|\"prefix\"\s*:\s*\"proxy\"")
+# Field values that vary between otherwise equal log lines (all but the message and level).
+_FIELD_VALUE_RE = re.compile(
+    r"(?<![\w.])(?!(?:msg|message|error|err|level)=)([\w.]+)=(?:\"(?:[^\"\\]|\\.)*\"|\S*)"
+    r"|\"(?!(?:msg|message|error|level)\")(\w+)\"\s*:\s*(?:\"(?:[^\"\\]|\\.)*\"|[^,}\s]*)"
+)
+FOLDED = -1  # the rank of a line that repeats an earlier one's shape (other ids and times)
+
+
+def _line_ranks(lines: list[str]) -> list[int]:
+    """Each line's reading order: 0 error, warning or status >= 400 lines; 1 the last lines and
+    request-scoped log lines; 2 the rest; FOLDED for a repeat of an earlier line's shape."""
+    ranks: list[int] = []
+    shapes: set[str] = set()
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    last = set(filled[-LAST_LINES:])
+    for i, line in enumerate(lines):
+        shape = _VARYING_RE.sub("", _FIELD_VALUE_RE.sub(r"\1\2", line.strip()))
+        if shape in shapes:
+            ranks.append(FOLDED)
+            continue
+        shapes.add(shape)
+        if _ALERT_RE.search(line) or _BAD_STATUS_RE.search(line):
+            ranks.append(0)
+        elif i in last or _REQUEST_LINE_RE.search(line):
+            ranks.append(1)
+        else:
+            ranks.append(2)
+    return ranks
+
+
+_DIGITS = {"oh": 0, "o": 0, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_DIGITS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9}
+_TENS = {"ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "ninety": 90}
+_SPELLED_CODE_RE = re.compile(
+    r"\b(four|five)[\s-]+(?:(hundred)s?|(oh|o|zero|ten|twenty|thirty|forty|fifty|ninety)"
+    r"(?:[\s-]+(one|two|three|four|five|six|seven|eight|nine))?s?)\b"
+)
+
+
+def _spelled_code(m: re.Match[str]) -> int:
+    """`four-oh-three` → 403, `five-hundreds` → 500, `four twenty nine` → 429."""
+    code = 100 * _DIGITS[m.group(1)]
+    if m.group(3):
+        code += _TENS.get(m.group(3), 0) + _DIGITS.get(m.group(4) or "zero", 0)
+    return code
 
 
 def _codes(text: str, clues: Clues) -> None:
@@ -177,13 +262,16 @@ def _codes(text: str, clues: Clues) -> None:
         start, end = m.span()
         left = text[start - 1] if start else " "
         right = text[end] if end < len(text) else " "
-        if left.isalnum() or left in "._" or right.isalnum() or right in "._/:-":
+        plural = right == "s" and not text[end + 1 : end + 2].isalnum()  # `502s`
+        if left.isalnum() or left in "._" or (right.isalnum() and not plural) or right in "._/:-":
             continue
         before = low[max(0, start - 24) : start]
         if _FIELD_BEFORE_RE.search(before):
             clues.add_code(int(m.group()), "field")
         elif left not in "/:#-" and not before.endswith("port "):
             clues.add_code(int(m.group()), "number")
+    for m in _SPELLED_CODE_RE.finditer(low):
+        clues.add_code(_spelled_code(m), "number")
     for phrase, code in REASON_PHRASES.items():
         at = low.find(phrase)
         while at >= 0:
@@ -206,37 +294,83 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _structured_fragments(text: str, lines: list[str], clues: Clues) -> None:
+# Access-log `response_flag` values (recent gateways) and the client message each stands for.
+RESPONSE_FLAGS: dict[str, str] = {
+    "RLT": "Rate Limit Exceeded",
+    "QEX": "Quota exceeded",
+    "AMF": "Authorization field missing",
+    "AKI": "Access to this API has been disallowed",
+    "TKE": "Key has expired, please renew",
+    "CRQ": "Client certificate required",
+    "BTL": "Request is too large",
+    "CLM": "Content length is required for this request",
+    "URT": "Upstream service reached hard timeout",
+    "UCT": "There was a problem proxying the request",
+    "UCF": "There was a problem proxying the request",
+    "DNS": "Upstream host lookup failed",
+    "CDC": "Client closed request",
+}
+_FLAG_RE = re.compile(r"response_flag\"?\s*[=:]\s*\"?([A-Z]{3})\b")
+_QUIET_LEVEL_RE = re.compile(r"\blevel\"?\s*[=:]\s*\"?(?:info|debug|trace)\b")
+
+
+def _line_of(starts: list[int], pos: int) -> int:
+    return max(0, bisect.bisect_right(starts, pos) - 1)
+
+
+def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: Clues) -> None:
+    starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(text))]
     for m in _JSON_FIELD_RE.finditer(text):
+        at = min(_line_of(starts, m.start()), len(ranks) - 1)
+        rank = ranks[at]
+        if rank == FOLDED:
+            continue
         key, value = m.group(1).lower(), _unquote(f'"{m.group(2)}"')
         if key in ("msg", "message") and _is_log_object(text, m.start()):
-            clues.add_fragment(value, "log-msg")
+            clues.add_fragment(value, _log_kind(lines[at]), rank)
         else:
-            clues.add_fragment(value, "error-field")
-        _add_parts(value, clues)
-    for line in lines:
-        if "msg=" not in line and "message=" not in line and "level=" not in line:
+            clues.add_fragment(value, "error-field", rank)
+        _add_parts(value, clues, rank)
+    for line, rank in zip(lines, ranks, strict=True):
+        if rank == FOLDED or (
+            "msg=" not in line and "message=" not in line and "level=" not in line
+        ):
             continue  # logrus fields only in logrus lines (not `WWW-Authenticate: error=`)
         for m in _LOGRUS_FIELD_RE.finditer(line):
             key, value = m.group(1), _unquote(m.group(2))
             if key in ("error", "err"):
-                clues.add_fragment(value, "log-error")
+                clues.add_fragment(value, "log-error", rank)
             elif value.lower() not in ("finished", ""):
-                clues.add_fragment(value, "log-msg")
-            _add_parts(value, clues)
+                clues.add_fragment(value, _log_kind(line), rank)
+            _add_parts(value, clues, rank)
+    for line, rank in zip(lines, ranks, strict=True):
+        flag = _FLAG_RE.search(line) if rank != FOLDED and "response_flag" in line else None
+        if flag and flag.group(1) in RESPONSE_FLAGS:
+            clues.add_fragment(RESPONSE_FLAGS[flag.group(1)], "log-msg", rank)
     for m in _XML_RE.finditer(text):
-        clues.add_fragment(m.group(2), "xml")
+        clues.add_fragment(
+            m.group(2), "xml", ranks[min(_line_of(starts, m.start()), len(ranks) - 1)]
+        )
     for m in _QUOTED_RE.finditer(text):
-        clues.add_fragment(m.group(1), "quoted")
+        rank = ranks[min(_line_of(starts, m.start()), len(ranks) - 1)]
+        if rank != FOLDED:
+            clues.add_fragment(m.group(1), "quoted", rank)
 
 
-def _add_parts(value: str, clues: Clues) -> None:
+def _log_kind(line: str) -> str:
+    """A log line's message: full weight in a request or at warning and above, else chatter."""
+    if _QUIET_LEVEL_RE.search(line) and not _REQUEST_LINE_RE.search(line):
+        return "log-info"
+    return "log-msg"
+
+
+def _add_parts(value: str, clues: Clues, rank: int = 1) -> None:
     """`Unexpected signing method: HS256 ...` → its head; `proxy error: ...: no such host` →
     its root cause: wrapped Go errors carry the message at either end."""
     if ":" in value:
         head, tail = value.split(":", 1)[0], value.rsplit(":", 1)[-1]
-        clues.add_fragment(head, "part")
-        clues.add_fragment(tail, "part")
+        clues.add_fragment(head, "part", rank)
+        clues.add_fragment(tail, "part", rank)
 
 
 def _is_log_object(text: str, pos: int) -> bool:
@@ -245,26 +379,18 @@ def _is_log_object(text: str, pos: int) -> bool:
     return '"level"' in window or '"time"' in window or '"mw"' in window
 
 
-_VARYING_RE = re.compile(r"[0-9a-fA-F]{6,}|\d+")
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])| -- | - (?=[a-z])|;\s")
 
 
-def _line_fragments(lines: list[str], clues: Clues) -> None:
-    shapes: set[str] = set()
-    for line in lines:
-        if len(clues.fragments) >= MAX_FRAGMENTS:
-            break
+def _line_fragments(lines: list[str], ranks: list[int], clues: Clues) -> None:
+    for line, rank in zip(lines, ranks, strict=True):
         stripped = line.strip()
-        if not stripped or _CURL_NOISE_RE.match(stripped):
+        if rank == FOLDED or not stripped or _CURL_NOISE_RE.match(stripped):
             continue
         if stripped.startswith("<"):
             stripped = stripped.lstrip("< ").strip()
-        shape = _VARYING_RE.sub("", stripped)
-        if shape in shapes:  # the same log line again with other ids and times
-            continue
-        shapes.add(shape)
         for piece in _SENTENCE_SPLIT_RE.split(stripped):
-            clues.add_fragment(piece, "line")
+            clues.add_fragment(piece, "line", rank)
 
 
 def _version(text: str, clues: Clues) -> None:

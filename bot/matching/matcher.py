@@ -4,6 +4,20 @@ The Matcher is built once per catalog snapshot (an inverted index of word keys o
 message and alias) and then answers pastes without I/O. For each fragment it takes the texts
 that share the most informative word keys with it, scores them with rapidfuzz, and combines
 the best fragment score with code agreement and the entry's helpfulness prior.
+
+Constants (fitted ones chosen by `tests/corpus/fit.py` on the corpus's fitting part only;
+the validation part is held by tests/matching/test_calibration.py):
+
+| constant | value | meaning |
+| --- | --- | --- |
+| CONFIDENT_SCORE | 0.84 (fitted) | auto-replies fire at or above it; above WEIGHTS["part"] |
+| OTHER_SYSTEM_FACTOR | 0.7 (fitted) | scores when other-system evidence >= Tyk's (source.py) |
+| CODE_BONUS | 0.04 | per unit of code strength when the paste shows the entry's code |
+| SYMPTOM_BELOW | 0.6 | below this best message score a paste is read as a symptom question |
+| SYMPTOM_MIN_WORDS | 8.0 | BM25 a codeless question needs before a guess (chatter: 3-7) |
+| CANDIDATES_PER_FRAGMENT | 8 | texts scored with rapidfuzz per fragment |
+| extract.WEIGHTS / CODE_STRENGTH | see extract.py | fragment kinds and code clues |
+| symptoms.* | see symptoms.py | symptom ranking weights |
 """
 
 from __future__ import annotations
@@ -19,14 +33,20 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
+from bot.matching import symptoms
 from bot.matching.extract import REASON_PHRASES, Clues, Fragment, extract
 from bot.matching.normalize import normalize, tokens
+from bot.matching.source import against_weight, tyk_weight
 
 CONFIDENT_SCORE = 0.84
 CANDIDATES_PER_FRAGMENT = 8
-CODE_ONLY_SCORE = 0.35
+CODE_BONUS = 0.04  # added per unit of code-clue strength when the paste shows the entry's code
+OTHER_SYSTEM_FACTOR = 0.7  # scores of a paste whose other-system evidence outweighs Tyk's
+SYMPTOM_BELOW = 0.6  # below this best message score, a paste is read as a symptom question
+SYMPTOM_MIN_WORDS = 8.0  # BM25 a question without a code needs before guessing (chatter scores ≤ 7)
 _PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>")
 _REASONS = frozenset(normalize(p) for p in REASON_PHRASES)
+_REASON_RE = re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, REASON_PHRASES)) + r")\b")
 _STOP = frozenset(
     [
         "a",
@@ -62,19 +82,20 @@ _STOP = frozenset(
 )
 
 
-class CatalogEntry(Protocol):
-    """What the matcher needs of an entry (bot.catalog.Entry has it)."""
+class CatalogEntry(symptoms.Described, Protocol):
+    """What the matcher needs of an entry (bot.catalog.Entry has it): its description for
+    symptom questions (symptoms.Described) and these."""
 
     @property
     def id(self) -> str: ...
     @property
     def code(self) -> int: ...
     @property
-    def message(self) -> str: ...
-    @property
-    def aliases(self) -> tuple[str, ...]: ...
-    @property
     def status(self) -> str: ...
+    @property
+    def gateway_codes(self) -> tuple[int, ...]: ...
+    @property
+    def prevalence(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -158,6 +179,7 @@ class Matcher:
                 self.texts.append(
                     _Text(i, raw, norm, is_alias, _template(raw), generic, specificity)
                 )
+        self.symptoms = symptoms.SymptomIndex(self.entries)
         self.index: dict[str, list[int]] = defaultdict(list)
         for t, text in enumerate(self.texts):
             for key in {k for w in tokens(text.norm) for k in _keys(w)}:
@@ -225,14 +247,17 @@ class Matcher:
             if top_for_fragment[0] >= 0:
                 per_fragment.append(top_for_fragment)
         raw: dict[str, float] = {}
-        matches = [self._finish(i, *v, clues, raw) for i, v in best.items() if v[0] >= 0.4]
+        against = against_weight(clues.other_signals)
+        source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
+        matches = [self._finish(i, *v, clues, raw, source) for i, v in best.items() if v[0] >= 0.4]
         matches = [m for m in matches if m.score >= 0.45]
-        matches.sort(key=lambda m: (-raw[m.entry_id], m.code, m.entry_id))
-        code_only = False
-        if (not matches or matches[0].score < 0.6) and clues.codes:
-            matches = self._code_matches(clues, matches)
-            code_only = True
-        confident = bool(matches) and not code_only and matches[0].score >= CONFIDENT_SCORE
+        matches.sort(key=lambda m: (-raw[m.entry_id], m.code not in clues.codes, m.entry_id))
+        code_only = symptom = False
+        if not matches or matches[0].score < SYMPTOM_BELOW:
+            guessed = self._symptom_matches(clues, matches)
+            if guessed is not None:
+                matches, code_only, symptom = guessed, not matches and bool(clues.codes), True
+        confident = bool(matches) and not symptom and matches[0].score >= CONFIDENT_SCORE
         distinct = self._distinct_errors(per_fragment)
         return Result(matches[:limit], confident, clues, code_only, distinct)
 
@@ -298,13 +323,17 @@ class Matcher:
         matched: str,
         clues: Clues,
         raw: dict[str, float],
+        source: float = 1.0,
     ) -> Match:
         entry = self.entries[i]
         reasons = [f"{kind} {fragment[:80]!r} ~ {matched!r}"]
         strength = clues.codes.get(entry.code)
         if strength:
-            score += 0.04 * strength
+            score += CODE_BONUS * strength
             reasons.append(f"status {entry.code} in the paste")
+        if source < 1:
+            score *= source
+            reasons.append("another system's marks: " + ", ".join(clues.other_signals[:3]))
         score *= self.priors.get(entry.id, 1.0)
         raw[entry.id] = score
         return Match(
@@ -318,28 +347,46 @@ class Matcher:
             kind=kind,
         )
 
-    def _code_matches(self, clues: Clues, fuzzy: list[Match]) -> list[Match]:
-        out: list[Match] = []
-        seen = {m.entry_id for m in fuzzy}
-        for code, strength in sorted(clues.codes.items(), key=lambda kv: -kv[1]):
-            for i in self.by_code.get(code, []):
-                entry = self.entries[i]
-                if entry.id in seen:
-                    continue
-                seen.add(entry.id)
-                score = CODE_ONLY_SCORE * strength * self.priors.get(entry.id, 1.0)
-                out.append(
+    def _symptom_matches(self, clues: Clues, fuzzy: list[Match]) -> list[Match] | None:
+        """Best guesses for a question or a bare code: the codes it names, the words it shares
+        with each entry's description and the entry's prevalence (symptoms.py). None when the
+        paste names no code and shares too few words with any entry."""
+        words, top = self.symptoms.words(_REASON_RE.sub(" ", clues.text))
+        if not clues.codes and top < SYMPTOM_MIN_WORDS:
+            return None
+        weak = {m.entry_id: m.score for m in fuzzy}
+        bare = not weak and not top  # a code alone lists that code's own entries
+        out: list[tuple[float, Match]] = []
+        for i, entry in enumerate(self.entries):
+            codes = (entry.code,) if bare else (entry.code, *entry.gateway_codes)
+            fit = symptoms.code_fit(codes, clues.codes)
+            if clues.codes and fit == symptoms.OFF_CODE:
+                continue  # the code is the one clear clue
+            if not clues.codes and not words[i] and entry.id not in weak:
+                continue
+            score = fit * (
+                symptoms.W_WORDS * float(words[i])
+                + symptoms.W_PREVALENCE * entry.prevalence
+                + symptoms.W_FUZZY * weak.get(entry.id, 0.0)
+                + symptoms.W_BASE
+            )
+            score *= self.priors.get(entry.id, 1.0)
+            named = "status " + "/".join(map(str, clues.codes)) if clues.codes else "the words"
+            out.append(
+                (
+                    score,
                     Match(
                         entry.id,
                         entry.code,
                         entry.message,
-                        round(score, 4),
-                        f"status {code} only; no message matched",
-                        kind="code",
-                    )
+                        round(symptoms.SYMPTOM_SCALE * score, 4),
+                        f"best guess from {named}, the description and how common it is",
+                        kind="code" if not fuzzy and clues.codes else "symptom",
+                    ),
                 )
-        # The code is the one clear clue: weak guesses of another code are dropped.
-        return [m for m in fuzzy if m.code in clues.codes] + out
+            )
+        out.sort(key=lambda sm: (-sm[0], sm[1].code, sm[1].entry_id))
+        return [m for _, m in out]
 
     def _distinct_errors(self, per_fragment: Sequence[tuple[int, float]]) -> list[Match]:
         """Entries that different fragments match strongly: a paste holding two errors."""

@@ -114,8 +114,9 @@ class Answering(ServiceCore):
         return tuple(out)
 
     def entries_for_code(self, code_or_word: str) -> list[Entry]:
-        """Active entries of a status code given as `429` or a reason phrase like `forbidden`,
-        those clients really receive first, then the most asked about."""
+        """Active entries of a status code given as `429` or a reason phrase like `forbidden`:
+        those clients really receive first, the most common (prevalence, then how often people
+        asked) before the rare."""
         code = code_from_word(code_or_word)
         if code is None:
             return []
@@ -123,7 +124,9 @@ class Answering(ServiceCore):
         with self.session() as s:
             asked = repo.asked_counts(s)
         found = [entries[e.id] for e in matcher.entries_for_code(code)]
-        return sorted(found, key=lambda e: (not e.reaches_clients, -asked.get(e.id, 0)))
+        return sorted(
+            found, key=lambda e: (not e.reaches_clients, -e.prevalence, -asked.get(e.id, 0))
+        )
 
     def answer_for_entry(self, entry_id: str, base: Answer | None = None) -> Answer | None:
         """An answer naming one chosen entry (a list's *Explain*, a *Wrong error?* pick).

@@ -42,6 +42,7 @@ class EntryRow(Base):
     gateway_message: Mapped[str] = mapped_column(Text, default="")
     gateway_codes: Mapped[list[int]] = mapped_column(JSON, default=list)
     reaches_clients: Mapped[bool] = mapped_column(Boolean, default=True)
+    prevalence: Mapped[float] = mapped_column(Float, default=0.0)
     cause: Mapped[str] = mapped_column(Text, default="")
     action: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")

@@ -73,6 +73,7 @@ def row_to_entry(row: EntryRow) -> Entry:
             "gateway_message": row.gateway_message,
             "gateway_codes": list(row.gateway_codes or []),
             "reaches_clients": row.reaches_clients,
+            "prevalence": row.prevalence,
             "cause": row.cause,
             "action": row.action,
             "note": row.note,
@@ -95,6 +96,7 @@ def _fill_row(row: EntryRow, entry: Entry, alias_origin: str) -> None:
     row.gateway_message = entry.gateway_message
     row.gateway_codes = list(entry.gateway_codes)
     row.reaches_clients = entry.reaches_clients
+    row.prevalence = entry.prevalence
     row.cause = entry.cause
     row.action = entry.action
     row.note = entry.note

@@ -61,7 +61,7 @@ def answer_command(
     if len(text) <= 40:
         entries = deps.service.entries_for_code(text)
         if entries:
-            title = f"Tyk Gateway errors with status {entries[0].code}"
+            title = f"Tyk Gateway errors with status {entries[0].code}, most common first"
             return cards.list_message(title, entries, ""), "code"
     try:
         answer = deps.service.explain(

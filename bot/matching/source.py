@@ -1,0 +1,121 @@
+"""Evidence that a paste comes from another system than Tyk, and how much each kind weighs.
+
+Tyk's own proxy errors carry `X-Generator: tyk.io` and no `Server` header; its logs carry
+`mw=`/`api_id` fields (see extract._tyk_signals). Other gateways, clouds, identity providers
+and web frameworks announce themselves with headers, body shapes and names, and people say
+so when the gateway is not involved. Each signal is `"<kind>:<detail>"`; the matcher weighs
+kinds with AGAINST_WEIGHTS and sets them against TYK_WEIGHTS.
+
+| constant | value | meaning |
+| --- | --- | --- |
+| AGAINST_WEIGHTS["header"] | 1.0 | a `Server`/`Via` header or a vendor's own header |
+| AGAINST_WEIGHTS["body"] | 1.0 | a body shape Tyk never sends (Spring Boot, ProblemDetails, ...) |
+| AGAINST_WEIGHTS["said"] | 2.0 | the person says the gateway is not involved |
+| AGAINST_WEIGHTS["product"] | 0.5 | another product or vendor host named in the paste |
+| TYK_WEIGHTS[...] | 1.0-2.0 | Tyk's marks: 2 for headers, log fields and control-API bodies |
+"""
+
+from __future__ import annotations
+
+import re
+
+AGAINST_WEIGHTS: dict[str, float] = {"header": 1.0, "body": 1.0, "said": 2.0, "product": 0.5}
+TYK_WEIGHTS: dict[str, float] = {
+    "x-generator: tyk.io": 2.0,
+    "tyk middleware field": 2.0,
+    "control API body": 2.0,
+    "tyk api fields": 1.0,
+    "tyk path": 1.0,
+    "tyk body shape": 1.0,
+}
+
+_SERVER_RE = re.compile(
+    r"""(?im)(?:^[ \t]*<?[ \t]*|["'])(server|via)["']?[ \t]*:[ \t]*["']?([^\s"',]+)"""
+)
+_VENDOR_HEADER_RE = re.compile(
+    r"(?i)(?<![\w-])(x-kong-[\w-]+|cf-ray|cf-cache-status|x-amzn-[\w-]+|x-amz-[\w-]+"
+    r"|x-azure-ref|x-ms-request-id|x-envoy-[\w-]+|x-apigee[\w-]*|apigee-[\w-]+|x-slack-[\w-]+"
+    r"|x-github-[\w-]+|x-goog-[\w-]+|x-cloud-trace-context|x-vercel-id|fly-request-id"
+    r"|x-akamai-[\w-]+|x-fastly-[\w-]+|x-kestrel[\w-]*|ocp-apim-[\w-]+)[\"']?\s*:"
+)
+_BEARER_CHALLENGE_RE = re.compile(r"(?i)www-authenticate:\s*bearer\b[^\n]*\berror=")
+_BODY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("oauth2 error_description", r"(?i)[\"']?error_description[\"']?\s*[:=]"),
+        ("problem details", r"(?i)application/problem\+(?:json|xml)|[\"']traceId[\"']\s*:"),
+        ("documentation_url", r"[\"'](?:documentation_url|doc_url|error_uri|errorLink)[\"']\s*:"),
+        ("aws __type", r"[\"']__type[\"']\s*:"),
+        ("error code fields", r"[\"'](?:errorCode|errorSummary|faultstring|fault)[\"']\s*:"),
+        ("graphql errors", r"[\"']errors[\"']\s*:\s*\["),
+        ("detail field", r"[\"']detail[\"']\s*:"),
+        ("slack ok false", r"[\"']ok[\"']\s*:\s*false"),
+        ("statusCode field", r"[\"']statusCode[\"']\s*:"),
+        ("nested error object", r"[\"']error[\"']\s*:\s*\{"),
+        ("typed error", r"[\"']type[\"']\s*:\s*[\"']\w+_error[\"']"),
+        ("html block page", r"(?i)<center>\s*(?:nginx|openresty|envoy)|<title>[^<]*cloudflare"),
+        ("go default 404", r"(?m)^\s*404 page not found\s*$"),
+    )
+)
+_SPRING_KEYS = ('"timestamp"', '"path"', '"status"', '"error"')
+_PRODUCT_RE = re.compile(
+    r"(?i)(?<![\w-])(kong|apigee|envoy|traefik|ingress-nginx|nginx|openresty|haproxy|cloudflare"
+    r"|akamai|fastly|execute-api|amazonaws\.com|api ?gateway \(aws\)|aws api gateway"
+    r"|azure-api\.net|azure apim|keycloak|okta|auth0|cognito|microsoftonline\.com|spring boot"
+    r"|spring-security|django|fastapi|uvicorn|gunicorn|flask|express-jwt|laravel|rails|kestrel"
+    r"|asp\.net|stripe|api\.github\.com|slack\.com|twilio|etcd|consul|istio|linkerd|contour"
+    r"|apollo server|graphql-depth-limit"
+    # Tyk's other components are not the gateway: their logs speak of their own connections.
+    r"|tyk-pump|tyk-dashboard|tyk-identity-broker|tyk-sink|prefix=[\w-]*pump|prefix=dashboard)"
+    r"(?![\w-])"
+)
+_NOT_THROUGH_RE = re.compile(
+    r"(?i)\b(?:not|never|doesn'?t|does not|don'?t|didn'?t|isn'?t|wasn'?t|aren'?t)\s+"
+    r"(?:\w+\s+){0,3}?(?:go|goes|going|gone|went|pass|passes|passing|route[sd]?|routing|hit"
+    r"|hits|touch|touches|involve[sd]?)\s+(?:\w+\s+){0,2}?(?:through|via|thru)?\s*"
+    r"(?:the\s+|our\s+|any\s+)?(?:api[ -])?(?:gateway|tyk)\b"
+    r"|\bnothing\s+(?:\w+\s+){0,2}?(?:goes|went|passes|is routed|routes)\s+(?:through|via)\s+"
+    r"(?:the\s+|our\s+)?(?:gateway|tyk)\b"
+    r"|\bbypass(?:es|ed|ing)?\s+(?:the\s+|our\s+)?(?:gateway|tyk)\b"
+    r"|\bwithout\s+(?:going\s+through\s+)?(?:the\s+|our\s+)?(?:gateway|tyk)\s+in\s+(?:between|front)"
+    r"|\bport-?forward(?:ed|ing)?\s+(?:straight|directly)\b"
+    r"|\b(?:straight|directly)\s+(?:to|at|on)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s+"
+    r"(?:pod|pods|service|container|app|api)\b"
+    r"|\bcopied\s+tyk'?s?\s+(?:wording|message|text)"
+    r"|\b(?:gateway|tyk)\s+(?:only|just)\s+(?:forwards|passes|proxies|relays)\b"
+    r"|\bcomes?\s+from\s+(?:our\s+own|the\s+upstream|the\s+backend|the\s+service\s+itself)"
+    r"|\bnot\s+(?:from\s+)?tyk\b|\bisn'?t\s+(?:coming\s+from\s+)?tyk\b"
+)
+
+
+def other_system_signals(text: str) -> list[str]:
+    """Signals that the paste comes from another system (see the module's table)."""
+    found: list[str] = []
+    for m in _SERVER_RE.finditer(text):
+        if "tyk" not in m.group(2).lower():
+            found.append(f"header:{m.group(1).lower()}: {m.group(2)[:40]}")
+    for m in _VENDOR_HEADER_RE.finditer(text):
+        found.append(f"header:{m.group(1).lower()}")
+    if "uthenticate" in text and _BEARER_CHALLENGE_RE.search(text):
+        found.append("header:www-authenticate bearer error")
+    for name, pattern in _BODY_SHAPES:
+        if pattern.search(text) and not (name == "nested error object" and "jsonrpc" in text):
+            found.append(f"body:{name}")
+    if all(key in text for key in _SPRING_KEYS):
+        found.append("body:spring boot error")
+    for m in _PRODUCT_RE.finditer(text):
+        found.append(f"product:{m.group(1).lower()}")
+    low = text.lower()
+    if "gateway" in low or "tyk" in low or "forward" in low or "directly" in low:
+        found.extend(f"said:{m.group(0)[:60]}" for m in _NOT_THROUGH_RE.finditer(text))
+    return list(dict.fromkeys(found))
+
+
+def against_weight(signals: list[str]) -> float:
+    """Total weight of other-system signals."""
+    return sum(AGAINST_WEIGHTS[s.split(":", 1)[0]] for s in signals)
+
+
+def tyk_weight(signals: list[str]) -> float:
+    """Total weight of Tyk's own marks (extract._tyk_signals)."""
+    return sum(TYK_WEIGHTS.get(s, 1.0) for s in signals)

@@ -1,0 +1,93 @@
+"""Evidence against Tyk, whole logs, symptom questions and codes that decide ties."""
+
+from __future__ import annotations
+
+from bot.catalog import load_knowledge
+from bot.matching.extract import extract
+from bot.matching.matcher import Matcher
+
+MATCHER = Matcher(load_knowledge())
+START = [
+    'time="Mar 03 07:58:11" level=info msg="Tyk API Gateway v5.3.6" prefix=main',
+    'time="Mar 03 07:58:11" level=info msg="Initialising distributed rate limiter" prefix=main',
+    'time="Mar 03 07:58:11" level=info msg="Loading policies" prefix=main',
+    'time="Mar 03 07:58:11" level=info msg="Policies found (3 total):" prefix=main',
+    'time="Mar 03 07:58:12" level=info msg="API Loaded" api_id={n:032x} api_name=app{n}',
+]
+REFUSED = (
+    'time="Mar 03 08:02:47" level=error msg="http: proxy error: dial tcp 10.20.4.17:8443: connect: '
+    'connection refused" api_id=0f6d2a8c api_name=billing mw=ReverseProxy prefix=proxy'
+)
+
+
+def _log(lines: int, error_at: int) -> str:
+    out = [START[i % len(START)].format(n=i) for i in range(lines - 1)]
+    out.insert(error_at, REFUSED)
+    return "\n".join(out)
+
+
+def test_a_60_line_log_with_the_error_in_the_middle() -> None:
+    best = MATCHER.match(_log(60, 30)).matches[0]
+    assert best.message == "There was a problem proxying the request"
+
+
+def test_a_60_line_log_with_the_error_last() -> None:
+    best = MATCHER.match(_log(60, 59)).matches[0]
+    assert best.message == "There was a problem proxying the request"
+
+
+def test_a_10000_line_log_keeps_its_error_line() -> None:
+    paste = _log(10_000, 4_321)
+    assert any("connection refused" in f.text for f in extract(paste).fragments)
+    assert MATCHER.match(paste).matches[0].message == "There was a problem proxying the request"
+
+
+def test_a_bare_tyk_body_stays_confident() -> None:
+    result = MATCHER.match('{"error": "Key has expired, please renew"}')
+    assert result.confident and result.matches[0].message == "Key has expired, please renew"
+
+
+def test_other_systems_using_tyks_words_are_not_confident() -> None:
+    for paste in (
+        "HTTP/1.1 429\nServer: kong/3.4\nX-Kong-Response-Latency: 0\n\n"
+        '{"message":"API rate limit exceeded"}',
+        '{"error":"invalid_token","error_description":"Key has expired, please renew"}',
+        '{"timestamp":"2025-01-01T00:00:00Z","status":403,"error":"Forbidden",'
+        '"message":"Access to this API has been disallowed","path":"/v1/x"}',
+        "the 'Key has expired, please renew' text comes from our own auth service, it never "
+        "goes through the gateway",
+        "404 page not found",
+    ):
+        assert not MATCHER.match(paste).confident, paste
+
+
+def test_tyks_own_marks_outweigh_a_server_header() -> None:
+    paste = (
+        "HTTP/1.1 403 Forbidden\nServer: nginx\nX-Generator: tyk.io\n\n"
+        '{\n    "error": "Access to this API has been disallowed"\n}'
+    )
+    result = MATCHER.match(paste)
+    assert result.confident and result.matches[0].code == 403
+
+
+def test_symptom_questions_answer_the_common_entry_first() -> None:
+    for question, message in (
+        ("getting 504 from tyk", "Upstream service reached hard timeout"),
+        ("a bunch of 499s in analytics", "Client closed request"),
+        ("tyk keeps answering four-twenty-nine", "API Rate Limit Exceeded"),
+    ):
+        result = MATCHER.match(question)
+        assert not result.confident
+        assert result.matches[0].message == message, question
+
+
+def test_plural_and_spelled_out_codes_count() -> None:
+    assert 502 in extract("502s from the gateway").codes
+    assert 403 in extract("four-oh-three on every call").codes
+    assert 500 in extract("tyk gives five-hundreds").codes
+
+
+def test_the_pastes_code_decides_between_entries_of_one_text() -> None:
+    for code in (400, 403):
+        paste = f'HTTP/1.1 {code}\n\n{{"error": "Access to this API has been disallowed"}}'
+        assert MATCHER.match(paste).matches[0].code == code
