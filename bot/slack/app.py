@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,25 @@ def _dedupe_events(deps: Deps) -> Any:
     return dedupe_events
 
 
+def _acknowledge_the_rest(bolt: App) -> None:
+    """Acknowledge (200) events, actions, views and shortcuts no listener above took: Slack
+    retries a 404 for an hour. Registered last, so they only see what nothing else matched."""
+    anything = re.compile(".*")
+
+    def ack_only(ack: Any) -> None:
+        ack()
+
+    def no_options(ack: Any) -> None:
+        ack(options=[])
+
+    bolt.event(anything)(ack_only)
+    bolt.action(anything)(ack_only)
+    bolt.view(anything)(ack_only)
+    bolt.view_closed(anything)(ack_only)
+    bolt.shortcut(anything)(ack_only)
+    bolt.options(anything)(no_options)
+
+
 def build_app(
     settings: Settings,
     service: Service,
@@ -77,4 +97,5 @@ def build_app(
     bolt.middleware(_dedupe_events(deps))
     for module in (commands, events, actions, shortcuts, views):
         module.register(bolt, deps)
+    _acknowledge_the_rest(bolt)
     return SlackApp(bolt=bolt, deps=deps)
