@@ -10,9 +10,10 @@ from bot.service.answers import MAX_PASTE_CHARS, SOURCES, Answer, Candidate, Inp
 from bot.service.bookkeeping import Bookkeeping
 from bot.service.core import ServiceCore, knowledge_fingerprint
 from bot.service.feedback import Feedback, VoteOutcome
+from bot.service.jobs import Jobs, JobView
 
 
-class Service(Answering, Feedback, Bookkeeping):
+class Service(Jobs, Answering, Feedback, Bookkeeping):
     """tykbot's use cases over one database."""
 
 
@@ -22,6 +23,7 @@ __all__ = [
     "Answer",
     "Candidate",
     "InputError",
+    "JobView",
     "Service",
     "ServiceCore",
     "VoteOutcome",

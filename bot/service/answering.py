@@ -14,6 +14,26 @@ from bot.service.core import ServiceCore
 from bot.store import repository as repo
 
 
+def query_values(
+    answer: Answer, source: str, user_id: str | None, channel_id: str | None
+) -> dict[str, object]:
+    """The query log row of an answer: the (redacted) text matched and what was shown."""
+    best = answer.best
+    return {
+        "source": source if source in SOURCES else "api",
+        "user_id": user_id,
+        "channel_id": channel_id,
+        "text": answer.text,
+        "had_secret": answer.secret_found,
+        "top_entry_id": best.entry.id if best else None,
+        "top_score": best.score if best else 0.0,
+        "confident": answer.confident,
+        "match_ids": [c.entry.id for c in answer.candidates],
+        "match_scores": [c.score for c in answer.candidates],
+        "truncated": answer.truncated,
+    }
+
+
 def keep_end(text: str, limit: int = MAX_PASTE_CHARS) -> str:
     """The last `limit` characters, from a line start when one is near (the error is last)."""
     tail = text[-limit:]
@@ -210,22 +230,8 @@ class Answering(ServiceCore):
         """
         if answer.query_id is not None:
             return answer
-        best = answer.best
         with self.session() as s:
-            query_id = repo.log_query(
-                s,
-                source=source if source in SOURCES else "api",
-                user_id=user_id,
-                channel_id=channel_id,
-                text=answer.text,
-                had_secret=answer.secret_found,
-                top_entry_id=best.entry.id if best else None,
-                top_score=best.score if best else 0.0,
-                confident=answer.confident,
-                match_ids=[c.entry.id for c in answer.candidates],
-                match_scores=[c.score for c in answer.candidates],
-                truncated=answer.truncated,
-            )
+            query_id = repo.log_query(s, **query_values(answer, source, user_id, channel_id))
         return replace(answer, query_id=query_id)
 
     def recall(self, query_id: int, limit: int = 3) -> Answer | None:

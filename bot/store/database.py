@@ -30,8 +30,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL mode and foreign keys, their folder is created."""
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: int = 3,
+    statement_timeout_ms: int = 5000,
+    pool_timeout: float = 2.0,
+    busy_timeout: float = 10.0,
+) -> Engine:
+    """An engine for `url` with a timeout on every wait: connecting, each statement, a pooled
+    connection, SQLite's write lock. SQLite files get WAL mode and foreign keys."""
     url = normalise_url(url)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
@@ -42,11 +50,20 @@ def make_engine(url: str) -> Engine:
             kwargs["connect_args"] = {"check_same_thread": False}
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=pool_timeout,
+        connect_args={
+            "connect_timeout": connect_timeout,
+            "options": f"-c statement_timeout={statement_timeout_ms}",
+        },
+        **kwargs,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
