@@ -18,7 +18,7 @@ from bot.catalog import Entry, load_knowledge
 from bot.config import Settings
 from bot.matching.matcher import Matcher
 from bot.store import repository as repo
-from bot.store.database import first_line, make_engine, session_factory, upgrade
+from bot.store.database import first_line, make_engine, session_factory, setup_lock, upgrade
 from bot.store.models import CatalogState, Vote
 
 log = logging.getLogger("bot.service")
@@ -66,13 +66,15 @@ class ServiceCore:
 
     def prepare(self) -> repo.SyncReport | None:
         """Apply migrations; merge knowledge/ when the shipped files changed since last time."""
-        upgrade(self.engine)
-        fingerprint = knowledge_fingerprint()
-        with self.session() as s:
-            state = s.get(CatalogState, 1)
-            if state is not None and state.knowledge_fingerprint == fingerprint:
-                return None
-        return self.sync_knowledge(fingerprint)
+        # One replica at a time: the others wait, then find the work done.
+        with setup_lock(self.engine):
+            upgrade(self.engine)
+            fingerprint = knowledge_fingerprint()
+            with self.session() as s:
+                state = s.get(CatalogState, 1)
+                if state is not None and state.knowledge_fingerprint == fingerprint:
+                    return None
+            return self.sync_knowledge(fingerprint)
 
     def sync_knowledge(self, fingerprint: str | None = None) -> repo.SyncReport:
         """Merge knowledge/ into the store, keeping entries edited in the store."""
