@@ -122,11 +122,15 @@ def setup_lock(engine: Engine, timeout: float = 120.0) -> Iterator[None]:
     """Hold the one set-up lock of this database: a PostgreSQL advisory lock, or a file lock
     beside a SQLite file. Replicas started together migrate and sync one after another."""
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
             conn.execute(text("SET statement_timeout = 0"))
             conn.execute(text(f"SET lock_timeout = {int(timeout * 1000)}"))
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SETUP_LOCK_KEY})
             conn.commit()
+        except Exception as exc:  # the driver's errors differ; one line for the person
+            raise DatabaseError(f"cannot set up the database: {first_line(exc)}") from exc
+        with conn:
             try:
                 yield
             finally:
