@@ -43,6 +43,27 @@ class Settings(BaseSettings):
     # How often (seconds) a process checks whether another replica changed the catalog.
     tykbot_catalog_poll_seconds: float = 2.0
     tykbot_log_level: str = "INFO"
+    # Database timeouts: connecting (s), one statement (ms, PostgreSQL), waiting for a pooled
+    # connection (s), waiting for SQLite's write lock (s); /healthz and a slash command give
+    # up on a silent database after these many seconds.
+    tykbot_db_connect_timeout: int = Field(default=3, ge=1)
+    tykbot_db_statement_timeout_ms: int = Field(default=5000, ge=100)
+    tykbot_db_pool_timeout: float = Field(default=2.0, gt=0)
+    tykbot_sqlite_busy_timeout: float = Field(default=10.0, gt=0)
+    tykbot_health_timeout: float = Field(default=0.8, gt=0)
+    tykbot_command_deadline: float = Field(default=2.0, gt=0)
+    # Worker threads per process: gunicorn's request threads, Bolt's lazy listeners and the
+    # job workers are each this many.
+    tykbot_threads: int = Field(default=8, ge=1, le=64)
+    # Durable jobs: a worker holds a job this long; a failed try waits retry * 2^(n-1) seconds
+    # (or Slack's Retry-After), up to max attempts, then the job is given up (logged, counted).
+    tykbot_job_lease_seconds: float = Field(default=60.0, gt=0)
+    tykbot_job_retry_seconds: float = Field(default=2.0, gt=0)
+    tykbot_job_max_attempts: int = Field(default=6, ge=1)
+    tykbot_job_poll_seconds: float = Field(default=1.0, gt=0)
+    # Bookkeeping (processed events, handled messages, thread replies, finished jobs) older
+    # than this is pruned; the query log is kept for stats.
+    tykbot_retention_days: int = Field(default=30, ge=1)
 
     @field_validator("tykbot_admins", "tykbot_allowed_bots", mode="before")
     @classmethod

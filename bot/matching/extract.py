@@ -124,7 +124,10 @@ def _clean(text: str) -> str:
     return _SPACES_RE.sub(" ", text).strip()[:MAX_FRAGMENT_CHARS]
 
 
-_STATUS_LINE_RE = re.compile(r"(?im)^\s*[<]?\s*HTTP/[\d.]+\s+([45]\d\d)\b")
+# Bounded runs between literals: a line of 40,000 spaces costs one short probe, not n².
+_STATUS_LINE_RE = re.compile(
+    r"(?im)^[ \t]{0,16}<?[ \t]{0,16}HTTP/[\d.]{1,5}[ \t]{1,16}([45]\d\d)\b"
+)
 _CODE_RE = re.compile(r"[45]\d\d")
 # What may stand right before a code for it to be a field or a reply, not just any number.
 _FIELD_BEFORE_RE = re.compile(

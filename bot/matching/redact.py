@@ -19,11 +19,16 @@ _PAIR_RE = re.compile(
     r"|api_key|apikey|auth_token|token|key)\b[\"']?\s*[:=]\s*[\"']?)"
     r"(?!\*{2,}|\[REDACTED\])([^\s\"'&,;}]{4,})"
 )
-_JWT_RE = re.compile(r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
+# A JWT starts where no token character stands before it, so two starts never share a run of
+# token characters (`eyJa-eyJa-...` is scanned once, not once per `eyJ`).
+_JWT_RE = re.compile(r"(?<![\w-])eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
 # Tyk keys that are base64 JSON ({"org":..,"id":..}) and org-prefixed hex keys (24 + 32 hex).
 _B64_JSON_KEY_RE = re.compile(r"\beyJ[A-Za-z0-9+/=_-]{20,}")
 _HEX_KEY_RE = re.compile(r"\b[0-9a-f]{24}[0-9a-f]{32}\b")
-_URL_CREDENTIALS_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)([^/\s:@]+):([^/\s@]+)@")
+# A scheme is short and starts after no scheme character: each run is tried from one place.
+_URL_CREDENTIALS_RE = re.compile(
+    r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://)([^/\s:@]{1,256}):([^/\s@]{1,256})@"
+)
 _CURL_USER_RE = re.compile(r"(?i)((?:^|\s)(?:-u|--user)\s+['\"]?)([^\s:'\"]+):([^\s'\"]+)")
 
 

@@ -30,7 +30,7 @@ TYK_WEIGHTS: dict[str, float] = {
 }
 
 _SERVER_RE = re.compile(
-    r"""(?im)(?:^[ \t]*<?[ \t]*|["'])(server|via)["']?[ \t]*:[ \t]*["']?([^\s"',]+)"""
+    r"""(?im)(?:^[ \t]*(?:<[ \t]*)?|["'])(server|via)["']?[ \t]*:[ \t]*["']?([^\s"',]+)"""
 )
 _VENDOR_HEADER_RE = re.compile(
     r"(?i)(?<![\w-])(x-kong-[\w-]+|cf-ray|cf-cache-status|x-amzn-[\w-]+|x-amz-[\w-]+"
@@ -54,7 +54,7 @@ _BODY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("nested error object", r"[\"']error[\"']\s*:\s*\{"),
         ("typed error", r"[\"']type[\"']\s*:\s*[\"']\w+_error[\"']"),
         ("html block page", r"(?i)<center>\s*(?:nginx|openresty|envoy)|<title>[^<]*cloudflare"),
-        ("go default 404", r"(?m)^\s*404 page not found\s*$"),
+        ("go default 404", r"(?m)^[ \t]*404 page not found[ \t]*\r?$"),
     )
 )
 _SPRING_KEYS = ('"timestamp"', '"path"', '"status"', '"error"')

@@ -20,9 +20,10 @@ from bot.service.catalog_edits import (
 )
 from bot.service.core import ServiceCore, knowledge_fingerprint
 from bot.service.feedback import Feedback, VoteOutcome
+from bot.service.jobs import Jobs, JobView
 
 
-class Service(Answering, Feedback, Bookkeeping, CatalogEdits):
+class Service(Jobs, Answering, Feedback, Bookkeeping, CatalogEdits):
     """tykbot's use cases over one database."""
 
 
@@ -37,6 +38,7 @@ __all__ = [
     "EditResult",
     "ImportRejected",
     "InputError",
+    "JobView",
     "Revision",
     "Service",
     "ServiceCore",

@@ -14,6 +14,33 @@ from bot.service.core import ServiceCore
 from bot.store import repository as repo
 
 
+def query_values(
+    answer: Answer, source: str, user_id: str | None, channel_id: str | None
+) -> dict[str, object]:
+    """The query log row of an answer: the (redacted) text matched and what was shown."""
+    best = answer.best
+    return {
+        "source": source if source in SOURCES else "api",
+        "user_id": user_id,
+        "channel_id": channel_id,
+        "text": answer.text,
+        "had_secret": answer.secret_found,
+        "top_entry_id": best.entry.id if best else None,
+        "top_score": best.score if best else 0.0,
+        "confident": answer.confident,
+        "match_ids": [c.entry.id for c in answer.candidates],
+        "match_scores": [c.score for c in answer.candidates],
+        "truncated": answer.truncated,
+    }
+
+
+def keep_end(text: str, limit: int = MAX_PASTE_CHARS) -> str:
+    """The last `limit` characters, from a line start when one is near (the error is last)."""
+    tail = text[-limit:]
+    start = tail.find("\n", 0, 2_000)
+    return tail[start + 1 :] if start >= 0 and tail[start + 1 :].strip() else tail
+
+
 class Answering(ServiceCore):
     """Use cases that turn pastes into answers."""
 
@@ -33,7 +60,7 @@ class Answering(ServiceCore):
             raise InputError("nothing to explain: paste an error message, a log line or a code")
         truncated = len(text) > MAX_PASTE_CHARS
         if truncated:
-            text = text[:MAX_PASTE_CHARS]
+            text = keep_end(text)
         redaction = redact(text)
         matcher, entries = self._current()
         # Extra matches: same-text siblings fold into one candidate and free their places.
@@ -89,6 +116,25 @@ class Answering(ServiceCore):
         )
 
     @staticmethod
+    def _rebuilt(
+        matcher: Matcher,
+        entries: dict[str, Entry],
+        entry: Entry,
+        score: float,
+        reason: str,
+        version: str | None,
+    ) -> Candidate:
+        """A candidate for an entry named by id (not found by matching just now)."""
+        return Candidate(
+            entry=entry,
+            score=score,
+            reason=reason,
+            version_notes=notes_for_version(entry.versions, version),
+            kind="chosen",
+            siblings=tuple(entries[i] for i in matcher.same_text(entry) if i in entries),
+        )
+
+    @staticmethod
     def _one_per_text(
         matcher: Matcher,
         entries: dict[str, Entry],
@@ -139,15 +185,7 @@ class Answering(ServiceCore):
         if entry is None:
             return None
         version = base.version if base else None
-        siblings = tuple(entries[i] for i in matcher.same_text(entry) if i in entries)
-        chosen = Candidate(
-            entry=entry,
-            score=1.0,
-            reason="chosen by a person",
-            version_notes=notes_for_version(entry.versions, version),
-            kind="chosen",
-            siblings=siblings,
-        )
+        chosen = self._rebuilt(matcher, entries, entry, 1.0, "chosen by a person", version)
         if base is None:
             return Answer(query_id=None, text="", candidates=(chosen,), confident=True)
         return replace(base, candidates=(chosen,), also_found=(), confident=True, code_only=False)
@@ -195,35 +233,53 @@ class Answering(ServiceCore):
         """
         if answer.query_id is not None:
             return answer
-        best = answer.best
         with self.session() as s:
-            query_id = repo.log_query(
-                s,
-                source=source if source in SOURCES else "api",
-                user_id=user_id,
-                channel_id=channel_id,
-                text=answer.text[:20_000],
-                had_secret=answer.secret_found,
-                top_entry_id=best.entry.id if best else None,
-                top_score=best.score if best else 0.0,
-                confident=answer.confident,
-                match_ids=[c.entry.id for c in answer.candidates],
-            )
+            query_id = repo.log_query(s, **query_values(answer, source, user_id, channel_id))
         return replace(answer, query_id=query_id)
 
     def recall(self, query_id: int, limit: int = 3) -> Answer | None:
-        """The answer of a logged query, rebuilt from its stored (redacted) text; None if gone."""
+        """The answer of a logged query exactly as it was shown: its stored (redacted) text
+        read again for values and details, but the candidates, their order and scores, and
+        how sure it was, are the stored ones (votes since then change no shown answer)."""
         with self.session() as s:
             query = repo.get_query(s, query_id)
             if query is None:
                 return None
-            text, had_secret = query.text, query.had_secret
+            text, had_secret, truncated = query.text, query.had_secret, query.truncated
+            ids, scores, confident = (
+                list(query.match_ids),
+                list(query.match_scores),
+                query.confident,
+            )
         try:
-            answer = self.explain(text, limit=limit, log=False)
+            answer = self.explain(text, limit=max(limit, len(ids)), log=False)
         except InputError:
             return None
+        matcher, entries = self._current()
+        found = {c.entry.id: c for c in (*answer.candidates, *answer.also_found)}
+        shown: list[Candidate] = []
+        for i, entry_id in enumerate(ids[:limit]):
+            score = scores[i] if i < len(scores) else (answer.best.score if answer.best else 0.0)
+            if entry_id in found:
+                shown.append(replace(found[entry_id], score=score))
+            elif entry_id in entries:
+                entry = entries[entry_id]
+                shown.append(
+                    self._rebuilt(
+                        matcher, entries, entry, score, "as first answered", answer.version
+                    )
+                )
+        shown_ids = {e.id for c in shown for e in (c.entry, *c.siblings)}
         secrets = answer.secrets or (("secret",) if had_secret else ())
-        return replace(answer, query_id=query_id, secrets=secrets)
+        return replace(
+            answer,
+            query_id=query_id,
+            candidates=tuple(shown),
+            also_found=tuple(c for c in answer.also_found if c.entry.id not in shown_ids),
+            confident=confident,
+            secrets=secrets,
+            truncated=truncated or answer.truncated,
+        )
 
     def explain_best(
         self,

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from bot.catalog import Entry
 
-MAX_PASTE_CHARS = 200_000  # longer pastes are cut (a 1 MB paste still gets an answer)
+# Slack's own message limit: longer pastes keep their end (where logs put the error) and the
+# answer says so. Matching stays linear, so this bounds the time of one answer too.
+MAX_PASTE_CHARS = 40_000
 SOURCES = ("cli", "slash", "thread", "mention", "shortcut", "api")
 
 

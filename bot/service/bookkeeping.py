@@ -15,13 +15,18 @@ class Bookkeeping(ServiceCore):
 
     def claim_event(self, event_id: str) -> bool:
         """True the first time this Slack event id is handled (retries and replicas skip it)."""
-        if time.monotonic() - self._pruned_at > 3600:
-            # Slack retries for minutes, not days: a day of event ids is plenty to remember.
-            with self.session() as s:
-                repo.prune_bookkeeping(s, datetime.now(UTC) - timedelta(days=1))
-            self._pruned_at = time.monotonic()
+        self.prune_if_due()
         with self.sessions() as s:
             return repo.claim_event(s, event_id)
+
+    def prune_if_due(self, every_seconds: float = 3600.0) -> int:
+        """Prune bookkeeping older than the retention (at most once per `every_seconds`)."""
+        if time.monotonic() - self._pruned_at < every_seconds and self._pruned_at:
+            return 0
+        self._pruned_at = time.monotonic()
+        cutoff = datetime.now(UTC) - timedelta(days=self.settings.tykbot_retention_days)
+        with self.session() as s:
+            return repo.prune_bookkeeping(s, cutoff)
 
     def claim_message(self, channel_id: str, ts: str) -> bool:
         """True the first time a message is answered (mention fires two events)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -17,8 +18,10 @@ from bot.catalog import Entry, load_knowledge
 from bot.config import Settings
 from bot.matching.matcher import Matcher
 from bot.store import repository as repo
-from bot.store.database import make_engine, session_factory, upgrade
+from bot.store.database import first_line, make_engine, session_factory, setup_lock, upgrade
 from bot.store.models import CatalogState, Vote
+
+log = logging.getLogger("bot.service")
 
 
 def knowledge_fingerprint(directory: Path | None = None) -> str:
@@ -37,7 +40,13 @@ class ServiceCore:
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
-        self.engine = engine or make_engine(settings.database_url)
+        self.engine = engine or make_engine(
+            settings.database_url,
+            connect_timeout=settings.tykbot_db_connect_timeout,
+            statement_timeout_ms=settings.tykbot_db_statement_timeout_ms,
+            pool_timeout=settings.tykbot_db_pool_timeout,
+            busy_timeout=settings.tykbot_sqlite_busy_timeout,
+        )
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         # The matcher and the entries it was built from, swapped together (one reference).
         self._snapshot: tuple[Matcher, dict[str, Entry]] | None = None
@@ -45,6 +54,7 @@ class ServiceCore:
         self._checked_at = 0.0
         self._pruned_at = 0.0
         self._lock = threading.Lock()
+        self._health_lock = threading.Lock()
 
     # -- set-up ---------------------------------------------------------------------------
     @classmethod
@@ -56,13 +66,15 @@ class ServiceCore:
 
     def prepare(self) -> repo.SyncReport | None:
         """Apply migrations; merge knowledge/ when the shipped files changed since last time."""
-        upgrade(self.engine)
-        fingerprint = knowledge_fingerprint()
-        with self.session() as s:
-            state = s.get(CatalogState, 1)
-            if state is not None and state.knowledge_fingerprint == fingerprint:
-                return None
-        return self.sync_knowledge(fingerprint)
+        # One replica at a time: the others wait, then find the work done.
+        with setup_lock(self.engine):
+            upgrade(self.engine)
+            fingerprint = knowledge_fingerprint()
+            with self.session() as s:
+                state = s.get(CatalogState, 1)
+                if state is not None and state.knowledge_fingerprint == fingerprint:
+                    return None
+            return self.sync_knowledge(fingerprint)
 
     def sync_knowledge(self, fingerprint: str | None = None) -> repo.SyncReport:
         """Merge knowledge/ into the store, keeping entries edited in the store."""
@@ -115,10 +127,34 @@ class ServiceCore:
         return self._current()[1].get(entry_id)
 
     def healthy(self) -> bool:
-        """Whether the database answers."""
-        try:
-            with self.sessions() as s:
-                s.execute(select(1))
-            return True
-        except Exception:
-            return False
+        """Whether the database answers within the health timeout (a silent database is down).
+
+        The reason is logged when it is not. One check runs at a time: while one hangs, the
+        next answers "no" at once instead of piling up threads.
+        """
+        reason = self.unhealthy_reason()
+        if reason:
+            log.warning("tykbot: database unavailable: %s", reason)
+        return not reason
+
+    def unhealthy_reason(self) -> str:
+        """Why the database does not answer now ("" when it does)."""
+        if not self._health_lock.acquire(blocking=False):
+            return "the previous health check is still waiting for the database"
+        done = threading.Event()
+        failure: list[str] = []
+
+        def check() -> None:
+            try:
+                with self.sessions() as s:
+                    s.execute(select(1))
+            except Exception as exc:
+                failure.append(f"{type(exc).__name__}: {first_line(exc)}")
+            finally:
+                done.set()
+                self._health_lock.release()
+
+        threading.Thread(target=check, name="tykbot-health-check", daemon=True).start()
+        if not done.wait(self.settings.tykbot_health_timeout):
+            return f"no answer within {self.settings.tykbot_health_timeout:g}s"
+        return failure[0] if failure else ""

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.service import Service
 from bot.slack.client import make_client
 from bot.slack.deps import Deps
+from bot.slack.jobs import JobRunner
 from bot.slack.listeners import actions, admin, commands, events, shortcuts, views
 from bot.slack.metrics import Metrics
 
@@ -36,19 +39,30 @@ class SlackApp:
         """The app's metrics."""
         return self.deps.metrics
 
+    @property
+    def jobs(self) -> JobRunner:
+        """The app's job workers."""
+        assert self.deps.jobs is not None
+        return self.deps.jobs
 
-def _dedupe_events(deps: Deps) -> Any:
-    """Global middleware: an event id is handled once, across Slack retries and replicas."""
 
-    def dedupe_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not deps.service.claim_event(str(event_id)):
-            deps.metrics.count("event", "duplicate")
-            return BoltResponse(status=200, body="")
-        next()
-        return None
+def _acknowledge_the_rest(bolt: App) -> None:
+    """Acknowledge (200) events, actions, views and shortcuts no listener above took: Slack
+    retries a 404 for an hour. Registered last, so they only see what nothing else matched."""
+    anything = re.compile(".*")
 
-    return dedupe_events
+    def ack_only(ack: Any) -> None:
+        ack()
+
+    def no_options(ack: Any) -> None:
+        ack(options=[])
+
+    bolt.event(anything)(ack_only)
+    bolt.action(anything)(ack_only)
+    bolt.view(anything)(ack_only)
+    bolt.view_closed(anything)(ack_only)
+    bolt.shortcut(anything)(ack_only)
+    bolt.options(anything)(no_options)
 
 
 def build_app(
@@ -64,6 +78,7 @@ def build_app(
     In HTTP mode every request must carry a valid Slack signature (bad or stale: 401).
     """
     deps = Deps(settings=settings, service=service, metrics=metrics or Metrics())
+    deps = replace(deps, jobs=JobRunner(deps))
     bolt = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret,
@@ -73,8 +88,12 @@ def build_app(
         process_before_response=True,
         logger=log,
         name="tykbot",
+        # Lazy listeners (buttons, shortcuts) run on this pool, sized like gunicorn's threads.
+        listener_executor=ThreadPoolExecutor(
+            max_workers=settings.tykbot_threads, thread_name_prefix="tykbot-lazy"
+        ),
     )
-    bolt.middleware(_dedupe_events(deps))
     for module in (commands, events, actions, shortcuts, views, admin):
         module.register(bolt, deps)
+    _acknowledge_the_rest(bolt)
     return SlackApp(bolt=bolt, deps=deps)

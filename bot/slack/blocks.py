@@ -89,8 +89,13 @@ def button(label: str, action_id: str, value: dict[str, Any], style: str | None 
     return out
 
 
+MAX_VALUE_CHARS = 3000  # a button value is at most 2000, private_metadata 3000
+
+
 def decode_value(value: str | None) -> dict[str, Any]:
-    """The JSON a button carries ({} when it is not ours)."""
+    """The JSON a button carries ({} when it is not ours, or longer than Slack allows)."""
+    if not isinstance(value, str) or len(value) > MAX_VALUE_CHARS:
+        return {}
     try:
         data = json.loads(value or "{}")
     except ValueError:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.service import Service
 from bot.slack.metrics import Metrics
+
+if TYPE_CHECKING:
+    from bot.slack.jobs import JobRunner
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class Deps:
     settings: Settings
     service: Service
     metrics: Metrics
+    jobs: JobRunner | None = None
 
 
 def ack_now(ack: Any) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["CONTENT_TYPE", "Metrics"]
 
@@ -30,7 +30,38 @@ class Metrics:
             ["listener"],
             registry=self.registry,
         )
+        self.jobs = Counter(
+            "tykbot_jobs", "Durable jobs retried or given up.", ["event"], registry=self.registry
+        )
+        self.jobs_pending = Gauge(
+            "tykbot_jobs_pending", "Jobs waiting to run (as last seen).", registry=self.registry
+        )
+        self.database_errors = Counter(
+            "tykbot_database_errors", "Database calls that failed.", registry=self.registry
+        )
+        self.slack_errors = Counter(
+            "tykbot_slack_api_errors",
+            "Slack Web API calls that failed, by error.",
+            ["error"],
+            registry=self.registry,
+        )
         self._changed = threading.Condition()
+
+    def count_job(self, event: str) -> None:
+        """Count a job retried or given up."""
+        self.jobs.labels(event).inc()
+
+    def set_pending(self, pending: int) -> None:
+        """Record how many jobs wait."""
+        self.jobs_pending.set(pending)
+
+    def count_database_error(self) -> None:
+        """Count a failed database call."""
+        self.database_errors.inc()
+
+    def count_slack_error(self, error: str) -> None:
+        """Count a failed Slack API call by its error word."""
+        self.slack_errors.labels(error[:40]).inc()
 
     def count(self, listener: str, outcome: str) -> None:
         """Count one handled request and wake anyone waiting for it."""

@@ -120,11 +120,16 @@ def gunicorn_options(
     def post_fork(_server: Any, _worker: Any) -> None:
         if slack is not None:
             slack.service.engine.dispose(close=False)  # never share connections across forks
+            slack.jobs.start()  # threads do not survive a fork: start this worker's own
+
+    def worker_exit(_server: Any, _worker: Any) -> None:
+        if slack is not None:  # SIGTERM: finish the jobs under way (the rest keep their rows)
+            slack.jobs.stop(timeout=settings.tykbot_job_lease_seconds)
 
     return {
         "bind": f"{host}:{settings.port}",
         "worker_class": "gthread",
-        "threads": 8,
+        "threads": settings.tykbot_threads,
         "timeout": 30,
         "graceful_timeout": 10,
         "keepalive": 5,
@@ -134,6 +139,7 @@ def gunicorn_options(
         "loglevel": settings.tykbot_log_level.lower(),
         "proc_name": "tykbot",
         "post_fork": post_fork,
+        "worker_exit": worker_exit,
     }
 
 
@@ -189,6 +195,7 @@ def run_socket_mode(slack: SlackApp, settings: Settings) -> None:
             "needs the connections:write scope"
         ) from exc
     log.info("tykbot: Socket Mode connected")
+    slack.jobs.start()
     threading.Event().wait()
 
 

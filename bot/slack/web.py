@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -10,6 +12,9 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.slack.app import SlackApp
 from bot.slack.metrics import CONTENT_TYPE
+from bot.slack.verify import MAX_BODY_BYTES, Rejected, verify
+
+log = logging.getLogger("bot.slack.web")
 
 EVENTS_PATH = "/slack/events"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -20,6 +25,26 @@ def _reply(
 ) -> list[bytes]:
     start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body]
+
+
+def _verified(environ: dict[str, Any], secret: str) -> None:
+    """Read the raw body, verify it (Rejected if not), and put it back for Bolt to read."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise Rejected(400, "bad Content-Length") from None
+    if length < 0 or length > MAX_BODY_BYTES:
+        raise Rejected(413, "body too large")
+    body = environ["wsgi.input"].read(length) if length else b""
+    headers = {
+        key[5:].lower().replace("_", "-"): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    headers["content-type"] = str(environ.get("CONTENT_TYPE") or "")
+    verify(body, headers, secret)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
 
 
 def wsgi_app(slack: SlackApp, events: bool = True) -> WSGIApp:
@@ -37,6 +62,15 @@ def wsgi_app(slack: SlackApp, events: bool = True) -> WSGIApp:
                     b"POST only\n",
                     "text/plain; charset=utf-8",
                 )
+            try:
+                _verified(environ, slack.deps.settings.slack_signing_secret)
+            except Rejected as exc:
+                slack.metrics.count("rejected", str(exc.status))
+                log.info("refused a request to %s: %s (%s)", path, exc.reason, exc.status)
+                status = {400: "400 Bad Request", 401: "401 Unauthorized"}.get(
+                    exc.status, "413 Content Too Large"
+                )
+                return _reply(start_response, status, b"", "text/plain; charset=utf-8")
             return bolt(environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok = slack.service.healthy()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -30,8 +32,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL mode and foreign keys, their folder is created."""
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: int = 3,
+    statement_timeout_ms: int = 5000,
+    pool_timeout: float = 2.0,
+    busy_timeout: float = 10.0,
+) -> Engine:
+    """An engine for `url` with a timeout on every wait: connecting, each statement, a pooled
+    connection, SQLite's write lock. SQLite files get WAL mode and foreign keys."""
     url = normalise_url(url)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
@@ -42,11 +52,20 @@ def make_engine(url: str) -> Engine:
             kwargs["connect_args"] = {"check_same_thread": False}
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=pool_timeout,
+        connect_args={
+            "connect_timeout": connect_timeout,
+            "options": f"-c statement_timeout={statement_timeout_ms}",
+        },
+        **kwargs,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -93,6 +112,45 @@ def upgrade(engine: Engine) -> bool:
         return True
     except Exception as exc:  # the driver's errors differ; one line for the person
         raise DatabaseError(f"cannot set up the database: {first_line(exc)}") from exc
+
+
+SETUP_LOCK_KEY = 0x7479_6B62  # "tykb": the advisory lock every replica takes to set up
+
+
+@contextmanager
+def setup_lock(engine: Engine, timeout: float = 120.0) -> Iterator[None]:
+    """Hold the one set-up lock of this database: a PostgreSQL advisory lock, or a file lock
+    beside a SQLite file. Replicas started together migrate and sync one after another."""
+    if engine.dialect.name == "postgresql":
+        try:
+            conn = engine.connect()
+            conn.execute(text("SET statement_timeout = 0"))
+            conn.execute(text(f"SET lock_timeout = {int(timeout * 1000)}"))
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SETUP_LOCK_KEY})
+            conn.commit()
+        except Exception as exc:  # the driver's errors differ; one line for the person
+            raise DatabaseError(f"cannot set up the database: {first_line(exc)}") from exc
+        with conn:
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SETUP_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database or ""
+    if database in ("", ":memory:"):
+        yield
+        return
+    import fcntl
+
+    path = Path(database).expanduser().with_suffix(".setup-lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def first_line(exc: BaseException) -> str:

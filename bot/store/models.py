@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -131,6 +132,9 @@ class QueryLog(Base):
     top_score: Mapped[float] = mapped_column(Float, default=0.0)
     confident: Mapped[bool] = mapped_column(Boolean, default=False)
     match_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The scores shown with match_ids, and whether the paste was cut: recall shows the same.
+    match_scores: Mapped[list[float]] = mapped_column(JSON, default=list)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Vote(Base):
@@ -190,6 +194,34 @@ class ThreadMessage(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     query_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Job(Base):
+    """Acknowledged Slack work, durable until its reply was accepted by Slack.
+
+    `key` makes the work unique (one job per message, across retries and replicas); a worker
+    holds a job while `lease_until` is in the future; a failed try sets `run_after` later.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_jobs_key"),
+        Index("ix_jobs_due", "status", "run_after"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    query_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

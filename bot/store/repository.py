@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -23,6 +23,7 @@ from bot.store.models import (
     EntryRevision,
     EntryRow,
     HandledMessage,
+    Job,
     ProcessedEvent,
     QueryLog,
     ThreadMessage,
@@ -410,6 +411,117 @@ def claim_thread_reply(session: Session, channel_id: str, thread_ts: str, entry_
     )
 
 
+def added(session: Session, row: Any) -> bool:
+    """Add a row inside the caller's transaction; False (and nothing added) if it exists."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+# -- durable jobs -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JobView:
+    """A leased job: what its worker needs."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    query_id: int | None
+
+
+def enqueue_job(session: Session, key: str, kind: str, payload: dict[str, Any]) -> int | None:
+    """Store a job once per key; its id, or None when the key is already there (a retry)."""
+    now = utcnow()
+    row = Job(
+        key=key,
+        kind=kind,
+        payload=payload,
+        status="pending",
+        attempts=0,
+        run_after=now,
+        created_at=now,
+        updated_at=now,
+    )
+    return row.id if added(session, row) else None
+
+
+def _due(now: datetime) -> Any:
+    return (
+        (Job.status == "pending")
+        & (Job.run_after <= now)
+        & (Job.lease_until.is_(None) | (Job.lease_until < now))
+    )
+
+
+def lease_jobs(
+    session: Session, lease_seconds: float, limit: int, job_id: int | None = None
+) -> list[JobView]:
+    """Lease due jobs (one by id, or the oldest `limit`): no other worker gets them until the
+    lease ends. Rows locked by another replica are skipped (PostgreSQL SKIP LOCKED)."""
+    now = utcnow()
+    query = select(Job).where(_due(now)).order_by(Job.id).limit(limit)
+    if job_id is not None:
+        query = query.where(Job.id == job_id)
+    rows = session.scalars(query.with_for_update(skip_locked=True)).all()
+    leased = []
+    for row in rows:
+        # Conditional: on SQLite (no row locks) only one of two racing workers changes the row.
+        done = session.execute(
+            update(Job)
+            .where(Job.id == row.id, _due(now))
+            .values(
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=Job.attempts + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if int(getattr(done, "rowcount", 0) or 0) == 1:
+            leased.append(
+                JobView(row.id, row.kind, dict(row.payload), row.attempts + 1, row.query_id)
+            )
+    return leased
+
+
+def finish_job(session: Session, job_id: int, status: str, outcome: str, error: str = "") -> None:
+    """Mark a job done (its reply was accepted) or failed (given up)."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            status=status,
+            outcome=outcome[:40],
+            last_error=error,
+            lease_until=None,
+            updated_at=utcnow(),
+        )
+    )
+
+
+def retry_job(session: Session, job_id: int, run_after: datetime, error: str) -> None:
+    """Release a job to be tried again after `run_after`."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(run_after=run_after, lease_until=None, last_error=error, updated_at=utcnow())
+    )
+
+
+def set_job_query(session: Session, job_id: int, query_id: int) -> None:
+    """Remember the query a job answered with, so a retry posts that answer, not a new one."""
+    session.execute(update(Job).where(Job.id == job_id).values(query_id=query_id))
+
+
+def job_counts(session: Session) -> dict[str, int]:
+    """How many jobs are in each status."""
+    rows = session.execute(select(Job.status, func.count()).group_by(Job.status))
+    return {str(status): int(n) for status, n in rows}
+
+
 @dataclass(frozen=True)
 class ThreadState:
     """tykbot's message in a thread: its ts (None while the first post is under way), the
@@ -533,9 +645,21 @@ def set_channel_autoreply(session: Session, channel_id: str, on: bool, by: str) 
 
 
 def prune_bookkeeping(session: Session, older_than: datetime) -> int:
-    """Forget processed events older than a cut-off (Slack stops retrying after minutes)."""
-    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < older_than))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Forget bookkeeping older than a cut-off: processed events, handled messages, thread
+    replies and finished jobs (Slack retries for minutes, threads go quiet in days). The query
+    log is kept: it is the evidence for stats, rankings and learning."""
+    removed = 0
+    for table, column in (
+        (ProcessedEvent, ProcessedEvent.created_at),
+        (HandledMessage, HandledMessage.created_at),
+        (ThreadReply, ThreadReply.created_at),
+    ):
+        result = session.execute(delete(table).where(column < older_than))
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    result = session.execute(
+        delete(Job).where(Job.status != "pending", Job.updated_at < older_than)
+    )
+    return removed + int(getattr(result, "rowcount", 0) or 0)
 
 
 def query_stats(session: Session, since: datetime | None = None) -> dict[str, Any]:

@@ -49,6 +49,9 @@ class FakeSlack:
         self.group_members: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}  # users.info answers by user id
         self.socket_url = "ws://127.0.0.1:9/never"
+        # Seconds a method takes to answer (a slow Slack), and what was posted per thread.
+        self.delays: dict[str, float] = {}
+        self.posted: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
         fake = self
@@ -135,6 +138,8 @@ class FakeSlack:
         else:
             method = path
         headers = {k.lower(): v for k, v in handler.headers.items()}
+        if self.delays.get(method):
+            time.sleep(self.delays[method])
         canned = self._respond(method, args, headers)
         with self._lock:
             self.calls.append(Call(method, args, headers))
@@ -166,6 +171,14 @@ class FakeSlack:
             )
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
+            thread = (str(args.get("channel")), str(args.get("thread_ts") or ts))
+            metadata = args.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            with self._lock:
+                self.posted.setdefault(thread, []).append(
+                    {"ts": ts, "bot_id": BOT_ID, "text": args.get("text"), "metadata": metadata}
+                )
             return Canned(
                 body={
                     "ok": True,
@@ -175,10 +188,14 @@ class FakeSlack:
                 }
             )
         if method == "conversations.replies":
-            parent = self.thread_parents.get((str(args.get("channel")), str(args.get("ts"))))
-            if parent is None:
+            thread = (str(args.get("channel")), str(args.get("ts")))
+            parent = self.thread_parents.get(thread)
+            with self._lock:
+                posted = list(self.posted.get(thread, []))
+            if parent is None and not posted:
                 return Canned(body={"ok": False, "error": "thread_not_found"})
-            return Canned(body={"ok": True, "messages": [parent], "has_more": False})
+            messages = ([parent] if parent else []) + posted
+            return Canned(body={"ok": True, "messages": messages, "has_more": False})
         if method in ("views.open", "views.update"):
             view = dict(args.get("view") or {})
             view.update(id=args.get("view_id", "V0001"), hash="h1")

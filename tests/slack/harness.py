@@ -89,6 +89,7 @@ class Harness:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.slack.jobs.stop()
 
     # -- raw ---------------------------------------------------------------------------------
     def post(

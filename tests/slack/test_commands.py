@@ -94,10 +94,28 @@ def test_a_secret_is_reported_and_never_echoed(harness: Harness) -> None:
     assert "held a secret" in raw
 
 
-def test_a_huge_paste_gets_an_answer(harness: Harness) -> None:
-    reply = harness.command_answer(("noise " * 20_000) + PASTE)
+def test_a_paste_over_the_limit_keeps_its_end_and_says_it_was_cut(
+    harness: Harness, service: Service
+) -> None:
+    reply = harness.command_answer(("noise " * 20_000) + "\n" + PASTE)
     assert reply["response_type"] == "ephemeral"
     assert len(reply["blocks"]) <= 50
+    text = all_text(reply["blocks"])
+    assert "Key not authori" in text  # the error sits in the last line
+    assert "Your paste was long" in text
+    with service.session() as s:
+        [stored] = s.scalars(select(QueryLog)).all()
+    assert stored.text.endswith(PASTE) and stored.truncated
+
+
+def test_a_long_paste_is_shared_exactly_as_it_was_answered(harness: Harness) -> None:
+    quota = '{"error": "Quota exceeded"}'
+    reply = harness.command_answer(("noise " * 5_000) + "\n" + quota)  # 30 KB
+    private = all_text(reply["blocks"])
+    assert "Quota" in private and "Your paste was long" not in private
+    assert harness.click(buttons(reply["blocks"])["tyk_share"]).status == 200
+    public = harness.fake.wait_for("response:act", 2)[0].args
+    assert all_text(public["blocks"]).split("*")[1] == private.split("*")[1]  # same headline
 
 
 def test_autoreply_is_for_admins(harness: Harness, service: Service) -> None:

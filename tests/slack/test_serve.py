@@ -18,6 +18,7 @@ import pytest
 from bot.config import Settings
 from bot.service import Service
 from bot.slack.serve import ConfigError, check_settings, gunicorn_options, socket_mode_handler
+from bot.store.database import make_engine, session_factory
 from tests.slack.fake_slack import Canned, FakeSlack
 from tests.slack.fake_socket import FakeSocketMode
 from tests.slack.harness import SIGNING_SECRET, Harness, http, sign
@@ -257,18 +258,29 @@ def test_socket_mode_handler_uses_the_apps_client(harness: Harness) -> None:
 
 # -- health and metrics -----------------------------------------------------------------------
 def test_healthz_and_metrics(
-    harness: Harness, service: Service, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, service: Service, caplog: pytest.LogCaptureFixture
 ) -> None:
     ok = harness.get("/healthz")
     assert ok.status == 200 and ok.json()["status"] == "ok"
     harness.command_answer(PASTE)
     metrics = harness.get("/metrics")
     assert metrics.status == 200 and "tykbot_slack_handled_total" in metrics.text
-    monkeypatch.setattr(service, "healthy", lambda: False)
+    # A database that really is unreachable (nothing listens on port 1): the real check fails.
+    service.sessions = session_factory(
+        make_engine(f"postgresql://nobody@127.0.0.1:{closed_port()}/x", connect_timeout=1)
+    )
     down = harness.get("/healthz")
     assert down.status == 503 and down.json()["status"] == "unavailable"
+    assert "database unavailable: OperationalError" in caplog.text
     assert harness.get("/nope").status == 404
     assert harness.get("/slack/events").status == 405
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def test_url_verification_challenge_is_answered(harness: Harness) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -17,6 +19,31 @@ from bot.slack.listeners import admin as admin_commands
 from bot.slack.payloads import plain_text
 
 HELP_WORDS = {"", "help", "-h", "--help", "?", "usage"}
+UNAVAILABLE = ":hourglass: The catalog is briefly unavailable; please try again in a minute."
+T = TypeVar("T")
+
+
+def within(seconds: float, work: Callable[..., T], *args: Any) -> T | None:
+    """`work(*args)` if it finishes within `seconds`, else None (it goes on in the background
+    and its result is dropped): Slack wants a command's answer within 3 s."""
+    result: list[T] = []
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            result.append(work(*args))
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="tykbot-command", daemon=True).start()
+    if not done.wait(seconds):
+        return None
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 def register(app: App, deps: Deps) -> None:
@@ -30,7 +57,18 @@ def register(app: App, deps: Deps) -> None:
 
         def work() -> str:
             nonlocal reply
-            reply, outcome = answer_command(deps, client, command)
+            answered = within(
+                deps.settings.tykbot_command_deadline, answer_command, deps, client, command
+            )
+            if answered is None:
+                deps.metrics.count_database_error()
+                logger.warning(
+                    "tykbot: /tykerror got no answer from the database within %ss",
+                    deps.settings.tykbot_command_deadline,
+                )
+                reply = blocks.text_message(UNAVAILABLE)
+                return "unavailable"
+            reply, outcome = answered
             return outcome
 
         guarded(deps, "command", work, logger)

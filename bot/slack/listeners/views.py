@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -46,15 +47,40 @@ def register(app: App, deps: Deps) -> None:
         ack(**result)
 
 
+_CHANNEL = re.compile(r"[A-Z0-9]{1,40}")
+_TS = re.compile(r"\d{1,12}\.\d{1,8}")
+MAX_METADATA = 3000  # Slack's own limit on private_metadata
+
+
+def modal_metadata(raw: object) -> tuple[int, str, str] | None:
+    """(query id, channel, thread ts) from the modal's private_metadata; None unless every
+    part has the type and shape tykbot wrote (ids of sane length, a Slack ts)."""
+    if not isinstance(raw, str) or len(raw) > MAX_METADATA:
+        return None
+    try:
+        meta = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(meta, dict):
+        return None
+    q, c, t = meta.get("q"), meta.get("c"), meta.get("t")
+    if not isinstance(q, int) or isinstance(q, bool) or not 0 < q < 2**62:
+        return None
+    if not isinstance(c, str) or not _CHANNEL.fullmatch(c):
+        return None
+    if not isinstance(t, str) or not _TS.fullmatch(t):
+        return None
+    return q, c, t
+
+
 def post_in_thread(
     deps: Deps, client: WebClient, view: dict[str, Any], user_id: str
 ) -> tuple[dict[str, Any], str]:
     """Post the modal's answer in the thread; the ack arguments and the outcome word."""
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        query_id, channel, thread_ts = int(meta["q"]), str(meta["c"]), str(meta["t"])
-    except (ValueError, KeyError, TypeError):
+    meta = modal_metadata(view.get("private_metadata"))
+    if meta is None:
         return {}, "bad_metadata"
+    query_id, channel, thread_ts = meta
     answer = deps.service.recall(query_id)
     if answer is None or answer.best is None:
         notice = blocks.notice_modal("That answer is too old to post; run the shortcut again.")
