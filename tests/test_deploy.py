@@ -3,7 +3,6 @@ they name exists (no container engine runs here, so nothing is built or started)
 
 from __future__ import annotations
 
-import configparser
 import json
 import re
 import shlex
@@ -66,10 +65,20 @@ def exec_form(rest: str) -> list[str]:
     return value
 
 
-def systemd_unit(path: Path = DEPLOY / "tykbot.service") -> configparser.RawConfigParser:
-    unit = configparser.RawConfigParser(strict=False, interpolation=None)
-    unit.optionxform = str  # type: ignore[assignment,method-assign]
-    unit.read_string(path.read_text())
+def systemd_unit(path: Path = DEPLOY / "tykbot.service") -> dict[str, dict[str, list[str]]]:
+    """[Section] -> key -> values, in order (systemd repeats keys such as Environment=)."""
+    unit: dict[str, dict[str, list[str]]] = {}
+    section: dict[str, list[str]] | None = None
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = unit.setdefault(line[1:-1], {})
+            continue
+        key, sep, value = line.partition("=")
+        assert sep and section is not None, f"not a unit line: {raw!r}"
+        section.setdefault(key.strip(), []).append(value.strip())
     return unit
 
 
@@ -122,9 +131,9 @@ def test_every_variable_deploy_names_is_a_setting() -> None:
         for doc in of_kind(kind):
             named[kind] = set(doc.get("data", {})) | set(doc.get("stringData", {}))
     named["unit"] = {
-        line.split("=", 1)[0]
-        for line in systemd_unit()["Service"]["Environment"].splitlines()
-        if line.strip()
+        pair.split("=", 1)[0]
+        for value in systemd_unit()["Service"]["Environment"]
+        for pair in shlex.split(value)
     }
     named["README"] = set(re.findall(r"^\| `([A-Z_]+)`", readme_deploy_section(), re.M))
     for where, names in named.items():
@@ -157,7 +166,7 @@ def test_the_port_is_the_settings_default_everywhere() -> None:
     assert configmap["data"]["PORT"] == str(PORT)
     [service] = of_kind("Service")
     assert service["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
-    assert systemd_unit()["Service"]["Environment"].count(f"PORT={PORT}") == 1
+    assert f"PORT={PORT}" in systemd_unit()["Service"]["Environment"]
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +213,8 @@ def test_the_commands_exist_in_the_cli() -> None:
             commands.append(container["command"])
     unit = systemd_unit()["Service"]
     for key in ("ExecStartPre", "ExecStart"):
-        words = shlex.split(unit[key])
+        [line] = unit[key]
+        words = shlex.split(line)
         commands.append(["tykbot", *words[1:]])
         assert words[0].endswith("/tykbot"), words
     assert ["tykbot", "serve"] in commands and ["tykbot", "db", "upgrade"] in commands
@@ -245,5 +255,5 @@ def test_compose_migrates_once_before_the_bot_and_k8s_runs_two_replicas() -> Non
     }
     assert images == {services["bot"]["image"]}
     unit = systemd_unit()
-    assert unit["Service"]["User"] not in ("root", "0")
-    assert unit["Install"]["WantedBy"] == "multi-user.target"
+    assert unit["Service"]["User"] not in (["root"], ["0"])
+    assert unit["Install"]["WantedBy"] == ["multi-user.target"]

@@ -84,7 +84,7 @@ def test_a_database_failure_is_logged_with_its_cause(
     service.sessions = session_factory(
         make_engine(f"postgresql://nobody@127.0.0.1:{port}/x", connect_timeout=1)
     )
-    with pytest.raises(Exception, match="Connection refused|connection failed"):
+    with pytest.raises(Exception, match=r"Connection refused|connection failed"):
         service.job_counts()
     [line] = [line for line in parsed(json_lines) if line.get("cause")]
     assert line["level"] == "WARNING" and line["cause"].startswith("OperationalError: ")
