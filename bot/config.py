@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator
@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # How often (seconds) a process checks whether another replica changed the catalog.
     tykbot_catalog_poll_seconds: float = 2.0
     tykbot_log_level: str = "INFO"
+    # `tykbot serve` logs one JSON object per line ("json") or classic lines ("text").
+    tykbot_log_format: Literal["json", "text"] = "json"
     # Database timeouts: connecting (s), one statement (ms, PostgreSQL), waiting for a pooled
     # connection (s), waiting for SQLite's write lock (s); /healthz and a slash command give
     # up on a silent database after these many seconds.

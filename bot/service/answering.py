@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from bot.catalog import Entry
@@ -12,6 +13,8 @@ from bot.matching.versions import notes_for_version
 from bot.service.answers import MAX_PASTE_CHARS, SOURCES, Answer, Candidate, InputError
 from bot.service.core import ServiceCore
 from bot.store import repository as repo
+
+_log = logging.getLogger("bot.service")
 
 
 def query_values(
@@ -99,6 +102,12 @@ class Answering(ServiceCore):
             truncated=truncated,
             values=paste_values(redaction.text, version),
             codes_seen=codes_seen,
+        )
+        best = answer.best
+        _log.info(
+            "tykbot: explained a paste (%s)",
+            "matched" if best else "no match",
+            extra={"entry": best.entry.id, "score": round(best.score, 3)} if best else {},
         )
         return self.record(answer, source, user_id, channel_id) if log else answer
 

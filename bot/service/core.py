@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalog import Entry, load_knowledge
@@ -92,8 +93,16 @@ class ServiceCore:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session that commits on success and rolls back on error."""
-        with self.sessions() as s, s.begin():
-            yield s
+        try:
+            with self.sessions() as s, s.begin():
+                yield s
+        except SQLAlchemyError as exc:  # the store failed: say why (the caller decides what next)
+            log.warning(
+                "tykbot: database error: %s",
+                type(exc).__name__,
+                extra={"cause": f"{type(exc).__name__}: {first_line(exc)}"[:500]},
+            )
+            raise
 
     # -- the matcher snapshot ---------------------------------------------------------------
     def matcher(self) -> Matcher:

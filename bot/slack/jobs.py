@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError
 
+from bot import logs
 from bot.service import JobView
 from bot.slack.deps import Deps
 from bot.store.database import first_line
@@ -50,6 +52,22 @@ def retry_delay(exc: BaseException, attempt: int, base: float) -> float | None:
     if isinstance(exc, OSError | DBAPIError | TimeoutError):
         return backoff
     return None
+
+
+def job_fields(job: JobView) -> dict[str, Any]:
+    """What the logs say about a job: ids from its payload, never the text."""
+    payload: dict[str, Any] = job.payload if isinstance(job.payload, dict) else {}
+    event: dict[str, Any] = payload.get("event") or {}
+    if not isinstance(event, dict):
+        event = {}
+    return {
+        "job": job.id,
+        "kind": job.kind,
+        "request_id": str(payload.get("request_id") or f"job-{job.id}"),
+        "team": str(payload.get("team_id") or event.get("team") or ""),
+        "channel": str(event.get("channel") or ""),
+        "user": str(event.get("user") or ""),
+    }
 
 
 class JobRunner:
@@ -140,7 +158,18 @@ class JobRunner:
     def run(self, job: JobView) -> str:
         """Run one leased job and record what happened to it."""
         listener, handler, on_give_up = self.handlers[job.kind]
+        with logs.bound(**job_fields(job), listener=listener):
+            return self._run(job, listener, handler, on_give_up)
+
+    def _run(
+        self,
+        job: JobView,
+        listener: str,
+        handler: Handler,
+        on_give_up: Callable[[JobView], Any] | None,
+    ) -> str:
         metrics, service = self.deps.metrics, self.deps.service
+        started = time.monotonic()
         with metrics.timed(listener):
             try:
                 outcome = handler(job)
@@ -152,6 +181,8 @@ class JobRunner:
             metrics.count_database_error()
             log.warning("tykbot: job %s done but not recorded: %s", job.id, first_line(exc))
         metrics.count(listener, outcome)
+        latency = round((time.monotonic() - started) * 1000, 1)
+        log.info("tykbot: job done", extra={"outcome": outcome, "latency_ms": latency})
         if job.attempts > 1:
             log.info("tykbot: job %s (%s) succeeded on try %s", job.id, job.kind, job.attempts)
         return outcome

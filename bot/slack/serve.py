@@ -13,6 +13,7 @@ from gunicorn.app.base import BaseApplication
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
+from bot import logs
 from bot.config import Settings
 from bot.service import Service
 from bot.slack.app import SlackApp, build_app
@@ -202,10 +203,7 @@ def run_socket_mode(slack: SlackApp, settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """Check the settings, then run the Slack app until stopped."""
     mode = check_settings(settings)
-    logging.basicConfig(
-        level=settings.tykbot_log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(settings.tykbot_log_level, settings.tykbot_log_format)
     slack = start_app(settings, socket_mode=mode == "socket")
     if mode == "socket":
         run_socket_mode(slack, settings)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import logs
 from bot.slack.app import SlackApp
 from bot.slack.metrics import CONTENT_TYPE
 from bot.slack.verify import MAX_BODY_BYTES, Rejected, verify
@@ -45,6 +48,61 @@ def _verified(environ: dict[str, Any], secret: str) -> None:
     verify(body, headers, secret)
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
+    environ["tykbot.fields"] = request_fields(body, headers["content-type"])
+
+
+def request_fields(body: bytes, content_type: str) -> dict[str, str]:
+    """Team, channel, user and command or event type of a verified body, for the logs
+    (never its text); empty when it does not parse (Bolt answers 400 then)."""
+    try:
+        if "json" in content_type:
+            data = json.loads(body)
+            event = data.get("event") or {}
+            return {
+                "team": str(data.get("team_id") or ""),
+                "channel": str(event.get("channel") or ""),
+                "user": str(event.get("user") or ""),
+                "event": str(event.get("type") or data.get("type") or ""),
+            }
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
+        if "payload" in form:
+            payload = json.loads(form["payload"])
+            return {
+                "team": str((payload.get("team") or {}).get("id") or ""),
+                "channel": str((payload.get("channel") or {}).get("id") or ""),
+                "user": str((payload.get("user") or {}).get("id") or ""),
+                "event": str(payload.get("type") or ""),
+            }
+        return {
+            "team": form.get("team_id", ""),
+            "channel": form.get("channel_id", ""),
+            "user": form.get("user_id", ""),
+            "command": form.get("command", ""),
+        }
+    except (ValueError, AttributeError, TypeError):
+        return {}
+
+
+def _logged(
+    bolt: Callable[..., Iterable[bytes]],
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+) -> Iterable[bytes]:
+    """Run Bolt with the request's fields bound, and log one line with status and latency."""
+    started = time.monotonic()
+    statuses: list[str] = []
+
+    def recording(status: str, headers: Any, *args: Any) -> Any:
+        statuses.append(status)
+        return start_response(status, headers, *args)
+
+    request_id = environ.get("HTTP_X_REQUEST_ID") or logs.new_request_id()
+    with logs.bound(request_id=str(request_id)[:64], **environ.get("tykbot.fields", {})):
+        body = list(bolt(environ, recording))
+        status = int(statuses[0].split()[0]) if statuses else 0
+        latency = round((time.monotonic() - started) * 1000, 1)
+        log.info("slack request", extra={"status": status, "latency_ms": latency})
+    return body
 
 
 def wsgi_app(slack: SlackApp, events: bool = True) -> WSGIApp:
@@ -71,7 +129,7 @@ def wsgi_app(slack: SlackApp, events: bool = True) -> WSGIApp:
                     exc.status, "413 Content Too Large"
                 )
                 return _reply(start_response, status, b"", "text/plain; charset=utf-8")
-            return bolt(environ, start_response)
+            return _logged(bolt, environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok = slack.service.healthy()
             body = json.dumps({"status": "ok" if ok else "unavailable", "database": ok}).encode()

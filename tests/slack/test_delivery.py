@@ -104,3 +104,42 @@ def test_a_failing_post_message_is_retried_until_every_reply_is_posted_once(
     accepted = [t for t, ps in fake.posted.items() if ps]
     assert len(accepted) == len(events) and len(posted) == len(events)
     assert 'tykbot_jobs_total{event="retried"} 6.0' in metrics
+
+
+def test_sigterm_mid_burst_finishes_in_flight_requests_and_jobs(
+    tmp_path: Path, database_url: str, fake: FakeSlack
+) -> None:
+    fake.delays["chat.postMessage"] = 0.3  # jobs are under way when SIGTERM comes
+    events = [message_event(PASTE, channel="C1", user="U1") for _ in range(24)]
+    statuses: list[int | None] = [None] * len(events)
+    env = env_for(database_url, fake, **FAST_JOBS)
+    with running(env, tmp_path) as proc:
+        wait_healthy(env["PORT"], proc, tmp_path)
+
+        def one(i: int) -> None:
+            try:
+                statuses[i] = send(env["PORT"], events[i], f"EvTerm{i}")
+            except OSError:
+                statuses[i] = 0  # refused after the listener closed: not acknowledged
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(len(events))]
+        for t in threads:
+            t.start()
+        fake.wait_for("chat.postMessage", 1, timeout=20)
+        proc.send_signal(signal.SIGTERM)
+        for t in threads:
+            t.join()
+        assert proc.wait(40) == 0, (tmp_path / "serve.log").read_text()
+    acked = {e["ts"] for e, s in zip(events, statuses, strict=True) if s == 200}
+    assert set(statuses) <= {200, 0} and acked, statuses
+    before_restart = set(posts_per_thread(fake))
+    assert before_restart, "nothing was in flight"
+    # Jobs not started before the exit keep their rows: the next process posts them.
+    env = env_for(database_url, fake, **FAST_JOBS)
+    (tmp_path / "again").mkdir()
+    with running(env, tmp_path / "again") as proc:
+        wait_healthy(env["PORT"], proc, tmp_path / "again")
+        fake.wait_until(lambda: set(posts_per_thread(fake)) >= acked, timeout=60)
+    posts = posts_per_thread(fake)
+    assert acked <= set(posts)
+    assert [t for t, n in posts.items() if n != 1] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -38,7 +39,8 @@ def within(seconds: float, work: Callable[..., T], *args: Any) -> T | None:
         finally:
             done.set()
 
-    threading.Thread(target=run, name="tykbot-command", daemon=True).start()
+    here = contextvars.copy_context()  # the request's log fields go with the work
+    threading.Thread(target=here.run, args=(run,), name="tykbot-command", daemon=True).start()
     if not done.wait(seconds):
         return None
     if failure:

@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import logs
 from bot.service import Answer, JobView
 from bot.slack import blocks
 from bot.slack import card_blocks as cards
@@ -79,7 +80,12 @@ def enqueue(deps: Deps, kind: str, event: dict[str, Any], context: BoltContext) 
     """Store the event as a job (before the ack) and start it; "" or "duplicate"."""
     assert deps.jobs is not None
     key = f"{kind}:{event.get('channel')}:{event.get('ts')}"[:200]
-    payload = {"event": event, "bot_user_id": context.bot_user_id, "bot_id": context.bot_id}
+    payload = {
+        "event": event,
+        "bot_user_id": context.bot_user_id,
+        "bot_id": context.bot_id,
+        "request_id": logs.context().get("request_id"),  # the job's log lines name the request
+    }
     job_id = deps.service.enqueue(key, kind, payload)
     if job_id is None:
         deps.metrics.count("event", "duplicate")
