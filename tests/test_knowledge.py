@@ -8,7 +8,7 @@ import pytest
 
 from bot.catalog import PLACEHOLDERS, fill_template, load_knowledge, template_names
 from bot.matching.matcher import Matcher
-from bot.matching.versions import in_range, notes_for_version
+from bot.matching.versions import in_range, is_range, notes_for_version, overlaps
 
 CATALOG = load_knowledge()
 MATCHER = Matcher(CATALOG)
@@ -72,6 +72,21 @@ def test_version_ranges() -> None:
     assert in_range("5.3.9", "<5.4") and not in_range("5.4.0", "<5.4")
     assert in_range("5.14", ">=5.14") and in_range("5.5.1", ">=5.0,<5.6")
     assert in_range("5.3.2", "==5.3") and not in_range("5.4", "==5.3")
+
+
+def test_version_ranges_with_several_spans_express_backports() -> None:
+    backport = ">=5.8.3,<5.9 || >=5.9"
+    assert is_range(backport) and is_range(">=5.8.3 <5.9 || >=5.9")
+    assert in_range("5.8.3", backport) and in_range("5.12.1", backport)
+    assert not in_range("5.8.2", backport) and not in_range("5.7.0", backport)
+    lts = "<5.8.8 || >=5.9,<5.11"
+    assert in_range("5.8.7", lts) and in_range("5.10.2", lts)
+    assert not in_range("5.8.8", lts) and not in_range("5.11.0", lts)
+    assert overlaps("==5.9.1", lts) and not overlaps(">=5.11", lts)
+    assert not is_range("<5.4 ||") and not is_range("soon")
+    policy = next(e for e in CATALOG if e.id == "500-unable-to-access-policy-storage")
+    assert notes_for_version(policy.versions, "==5.8.10") == ()
+    assert notes_for_version(policy.versions, "==5.10.0") == (policy.versions[0].note,)
 
 
 def test_version_notes_follow_the_paste() -> None:
