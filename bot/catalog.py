@@ -90,6 +90,10 @@ class Entry:
     tags: tuple[str, ...] = ()
     versions: tuple[VersionNote, ...] = ()
     docs_url: str = DOCS_URL
+    # Where a gateway-source entry comes from: a file path in TykTechnologies/tyk (no line
+    # numbers) and the release tag or commit it was last checked against.
+    source: str = ""
+    checked: str = ""
     origin: str = "docs"
     status: str = "active"
 
@@ -153,6 +157,8 @@ class Entry:
             tags=tuple(str(t) for t in data.get("tags") or ()),
             versions=versions,
             docs_url=str(data.get("docs_url") or DOCS_URL),
+            source=str(data.get("source") or "").strip(),
+            checked=str(data.get("checked") or "").strip(),
             origin=origin,
             status=status,
         )

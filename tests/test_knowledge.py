@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.catalog import PLACEHOLDERS, fill_template, load_knowledge, template_names
+from bot.catalog import PLACEHOLDERS, Entry, fill_template, load_knowledge, template_names
 from bot.matching.matcher import Matcher
 from bot.matching.versions import in_range, is_range, notes_for_version, overlaps
 
@@ -155,3 +155,16 @@ def test_fill_template_uses_values_then_readable_words() -> None:
         "From a gateway pod run `nslookup orders-svc`; check API <api-id>."
     )
     assert fill_template("{unknown} stays", {}) == "{unknown} stays"
+
+
+def test_every_gateway_source_entry_names_its_source_file_and_check() -> None:
+    for entry in GAPS:
+        assert re.fullmatch(r"[a-z0-9_./-]+\.go", entry.source), (entry.id, entry.source)
+        assert not re.search(r":\d", entry.source), entry.id  # a file, no line numbers
+        assert entry.checked, entry.id
+
+
+def test_source_and_checked_round_trip() -> None:
+    entry = GAPS[0]
+    again = Entry.from_dict(entry.to_dict())
+    assert (again.source, again.checked) == (entry.source, entry.checked)
