@@ -311,6 +311,35 @@ def catalog_import_overrides(
     )
 
 
+@catalog_app.command("coverage")
+def catalog_coverage(
+    tyk_source: Annotated[
+        Path, typer.Option("--tyk-source", help="A checkout of TykTechnologies/tyk.")
+    ],
+) -> None:
+    """List the gateway's client-facing error strings no catalog entry or alias answers
+    confidently (knowledge/ files, no database), with the covered share."""
+    from bot.catalog import load_knowledge
+    from bot.coverage import scan_tree, tyk_reply
+    from bot.matching.matcher import Matcher
+
+    if not tyk_source.is_dir():
+        fail(f"{tyk_source} is not a directory")
+    found = scan_tree(tyk_source)
+    if not found:
+        fail(f"no client-facing error strings found under {tyk_source}")
+    matcher = Matcher(load_knowledge())
+    missing = [f for f in found if not matcher.match(tyk_reply(f)).confident]
+    for f in sorted(missing, key=lambda f: (f.file, f.line)):
+        code = f.code or "?"
+        typer.echo(f"  {f.file}:{f.line} [{f.kind} {code}] {f.text}")
+    covered = len(found) - len(missing)
+    typer.echo(
+        f"covered {covered} of {len(found)} client-facing strings "
+        f"({100 * covered / len(found):.1f}%), {len(missing)} uncovered"
+    )
+
+
 @catalog_app.command("import-docs")
 def catalog_import_docs(
     path: Path,
