@@ -20,7 +20,7 @@ func (k *X) ProcessRequest(w http.ResponseWriter, r *http.Request) (error, int) 
 		return errors.New("Request is too large"), http.StatusBadRequest
 	}
 	if loop {
-		return true, fmt.Errorf("Loop level too deep. Found more than %d loops in single request", limit)
+		return true, fmt.Errorf("Loop level too deep. Found more than %d loops", limit)
 	}
 	if limit {
 		return fmt.Errorf("failed to get OAuth token: %w", err), http.StatusInternalServerError
