@@ -91,6 +91,8 @@ def scan_source(text: str, file: str, names: dict[str, str]) -> list[Found]:
             value = _unescape(literal)
         elif ident:
             ident = ident.removesuffix(".Error")  # apiError(apidef.ErrX.Error())
+            if ident in ("err", "e"):
+                return  # a local error variable: its text is not known here
             value = names.get(ident) or names.get(ident.rsplit(".", 1)[-1], "")
         else:
             value = ""
