@@ -6,6 +6,7 @@ and write the YAML format, so an export and an import round-trip losslessly.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -90,6 +91,10 @@ class Entry:
     tags: tuple[str, ...] = ()
     versions: tuple[VersionNote, ...] = ()
     docs_url: str = DOCS_URL
+    # Where a gateway-source entry comes from: a file path in TykTechnologies/tyk (no line
+    # numbers) and the release tag or commit it was last checked against.
+    source: str = ""
+    checked: str = ""
     origin: str = "docs"
     status: str = "active"
 
@@ -153,6 +158,8 @@ class Entry:
             tags=tuple(str(t) for t in data.get("tags") or ()),
             versions=versions,
             docs_url=str(data.get("docs_url") or DOCS_URL),
+            source=str(data.get("source") or "").strip(),
+            checked=str(data.get("checked") or "").strip(),
             origin=origin,
             status=status,
         )
@@ -450,3 +457,83 @@ def dump_entries(entries: Iterable[Entry], header: str = "") -> str:
         width=100,
     )
     return (header + body) if header else body
+
+
+# -- operators' override_messages ----------------------------------------------------------------
+# tyk.conf `override_messages` re-words the gateway's registered errors (the `TykErrors` ids,
+# e.g. `auth.auth_field_missing`): `{"<id>": {"code": 401, "message": "…"}}`. Entries name the
+# ids they stand for among their aliases, so an operator's texts can be added to the right ones.
+_OVERRIDE_ID_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Override:
+    """One `override_messages` item: the TykErrors id, the operator's text and code."""
+
+    error_id: str
+    message: str
+    code: int | None = None
+
+
+def read_overrides(text: str) -> list[Override]:
+    """The `override_messages` of a tyk.conf (JSON), or of that section's JSON alone."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CatalogError(f"not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CatalogError("expected a JSON object (tyk.conf or its override_messages)")
+    section = data.get("override_messages", data if "override_messages" not in data else None)
+    if not isinstance(section, dict):
+        raise CatalogError("override_messages must be an object of {id: {code, message}}")
+    out: list[Override] = []
+    for error_id, value in section.items():
+        if not _OVERRIDE_ID_RE.match(str(error_id)):
+            if "override_messages" in data:
+                raise CatalogError(f"{error_id!r} is not a TykErrors id like auth.key_not_found")
+            continue  # a whole tyk.conf without the section: nothing to read
+        if not isinstance(value, dict):
+            raise CatalogError(f"{error_id}: expected {{code, message}}")
+        message = str(value.get("message") or "").strip()
+        code = value.get("code")
+        if code is not None and (
+            not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599
+        ):
+            raise CatalogError(f"{error_id}: code must be an HTTP status code")
+        if message or code:
+            out.append(Override(str(error_id), message, code))
+    return out
+
+
+def override_changes(
+    entries: Iterable[Entry], overrides: Iterable[Override]
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """What the overrides add, `{entry_id: {"aliases": [...], "gateway_codes": [...]}}` (the
+    whole new lists, only for entries that change), and the ids no entry names."""
+    entries = [e for e in entries if e.status == "active"]
+    changes: dict[str, dict[str, Any]] = {}
+    unknown: list[str] = []
+    for o in overrides:
+        named = [e for e in entries if o.error_id in {a.lower() for a in e.aliases}]
+        if not named:
+            unknown.append(o.error_id)
+            continue
+        for e in named:
+            current = changes.setdefault(
+                e.id, {"aliases": list(e.aliases), "gateway_codes": list(e.gateway_codes)}
+            )
+            known = {a.lower() for a in current["aliases"]} | {e.message.lower()}
+            if o.message and o.message.lower() not in known:
+                current["aliases"].append(o.message)
+            if o.code and o.code != e.code and o.code not in current["gateway_codes"]:
+                # Codes the gateway really sends: the entry's own first, then the operator's.
+                current["gateway_codes"] = [*(current["gateway_codes"] or [e.code]), o.code]
+    changed = {
+        eid: {k: v for k, v in c.items() if v != list(getattr(_by_id(entries, eid), k))}
+        for eid, c in changes.items()
+    }
+    return {eid: c for eid, c in changed.items() if c}, unknown
+
+
+def _by_id(entries: list[Entry], entry_id: str) -> Entry:
+    return next(e for e in entries if e.id == entry_id)

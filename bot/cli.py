@@ -273,6 +273,73 @@ def catalog_import(
     )
 
 
+@catalog_app.command("import-overrides")
+def catalog_import_overrides(
+    path: Annotated[Path, typer.Argument(help="tyk.conf, or the JSON of its override_messages.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change; write nothing.")
+    ] = False,
+) -> None:
+    """Add the operator's `override_messages` texts and codes to the entries that name those
+    TykErrors ids, so a gateway with re-worded errors is still understood."""
+    from bot.catalog import RawEntry, override_changes, read_overrides
+
+    try:
+        overrides = read_overrides(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    except CatalogError as exc:
+        fail(f"{path}: {exc}")
+    service = open_service()
+    changes, unknown = override_changes(service.list_entries(), overrides)
+    items = [RawEntry(line=0, data={"id": eid, **c}) for eid, c in sorted(changes.items())]
+    try:
+        plan = service.import_entries(items, by=author(), source=path.name, dry_run=dry_run)
+    except ImportRejected as exc:
+        fail(f"{path}: {exc.reason}")
+    for e, diff in plan.changed:
+        for name, change in diff.items():
+            typer.echo(
+                f"  changed {e.id} {name}: {_short(change['before'])} → {_short(change['after'])}"
+            )
+    for error_id in unknown:
+        typer.echo(f"  no entry names {error_id}")
+    verb = "would change" if dry_run else "changed"
+    typer.echo(
+        f"{len(overrides)} override(s): {verb} {len(plan.changed)} entries, "
+        f"{len(unknown)} id(s) unknown" + (" (dry run: nothing written)" if dry_run else "")
+    )
+
+
+@catalog_app.command("coverage")
+def catalog_coverage(
+    tyk_source: Annotated[
+        Path, typer.Option("--tyk-source", help="A checkout of TykTechnologies/tyk.")
+    ],
+) -> None:
+    """List the gateway's client-facing error strings no catalog entry or alias answers
+    confidently (knowledge/ files, no database), with the covered share."""
+    from bot.catalog import load_knowledge
+    from bot.coverage import scan_tree, tyk_reply
+    from bot.matching.matcher import Matcher
+
+    if not tyk_source.is_dir():
+        fail(f"{tyk_source} is not a directory")
+    found = scan_tree(tyk_source)
+    if not found:
+        fail(f"no client-facing error strings found under {tyk_source}")
+    matcher = Matcher(load_knowledge())
+    missing = [f for f in found if not matcher.match(tyk_reply(f)).confident]
+    for f in sorted(missing, key=lambda f: (f.file, f.line)):
+        code = f.code or "?"
+        typer.echo(f"  {f.file}:{f.line} [{f.kind} {code}] {f.text}")
+    covered = len(found) - len(missing)
+    typer.echo(
+        f"covered {covered} of {len(found)} client-facing strings "
+        f"({100 * covered / len(found):.1f}%), {len(missing)} uncovered"
+    )
+
+
 @catalog_app.command("import-docs")
 def catalog_import_docs(
     path: Path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,36 @@ def test_bad_entries_are_refused_with_a_reason(data: dict[str, object], problem:
 def test_page_without_a_table_is_refused() -> None:
     with pytest.raises(CatalogError, match="no"):
         parse_docs_table("# just a heading\n\nsome prose")
+
+
+def test_override_messages_are_read_from_tyk_conf_or_the_section_alone() -> None:
+    from bot.catalog import Override, read_overrides
+
+    section = {"auth.key_not_found": {"code": 401, "message": "No such key"}}
+    assert read_overrides(json.dumps({"override_messages": section, "listen_port": 1})) == [
+        Override("auth.key_not_found", "No such key", 401)
+    ]
+    assert read_overrides(json.dumps(section)) == [
+        Override("auth.key_not_found", "No such key", 401)
+    ]
+    assert read_overrides(json.dumps({"listen_port": 8080})) == []
+    with pytest.raises(CatalogError):
+        read_overrides(json.dumps({"override_messages": {"auth.x": {"code": 99, "message": "m"}}}))
+    with pytest.raises(CatalogError):
+        read_overrides("{not json")
+
+
+def test_every_tykerrors_id_the_issue_names_is_on_an_entry() -> None:
+    from bot.catalog import Override, override_changes
+
+    entries = load_knowledge()
+    ids = [
+        "auth.cert_not_found",
+        "oauth.auth_field_missing",
+        "oauth.key_not_found",
+        "oauth.client_deleted",
+        "auth.key_is_invalid",
+    ]
+    changes, unknown = override_changes(entries, [Override(i, f"re-worded {i}") for i in ids])
+    assert unknown == []
+    assert len(changes) == 4  # two ids stand for `Access to this API has been disallowed`

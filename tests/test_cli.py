@@ -272,3 +272,35 @@ def test_history_revert_and_reset(run, tmp_path: Path) -> None:  # type: ignore[
     reset = run("catalog", "reset", "403-quota-exceeded")
     assert reset.returncode == 0, reset.stderr
     assert "edited in the store" not in run("catalog", "show", "403-quota-exceeded").stdout
+
+
+def test_import_overrides_adds_the_operators_texts_to_the_right_entries(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path
+) -> None:
+    conf = tmp_path / "tyk.conf"
+    conf.write_text(
+        json.dumps(
+            {
+                "listen_port": 8080,
+                "override_messages": {
+                    "oauth.auth_field_missing": {"code": 401, "message": "Bearer token please"},
+                    "auth.key_is_invalid": {"code": 403, "message": "Your key is no good here"},
+                    "auth.nonexistent_id": {"code": 403, "message": "Whatever"},
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    dry = run("catalog", "import-overrides", "--dry-run", str(conf))
+    assert dry.returncode == 0, dry.stderr
+    assert "no entry names auth.nonexistent_id" in dry.stdout and "dry run" in dry.stdout
+    before = run("ask", "--json", '{"error": "Your key is no good here"}')
+    assert json.loads(before.stdout)["confident"] is False
+    out = run("catalog", "import-overrides", str(conf))
+    assert out.returncode == 0, out.stderr
+    assert "changed 403-access-to-this-api-has-been-disallowed aliases" in out.stdout
+    assert "changed 400-authorization-field-missing gateway_codes" in out.stdout
+    after = json.loads(run("ask", "--json", '{"error": "Your key is no good here"}').stdout)
+    assert after["matches"][0]["id"] == "403-access-to-this-api-has-been-disallowed"
+    again = run("catalog", "import-overrides", str(conf))
+    assert "changed 0 entries" in again.stdout

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from bot.catalog import PLACEHOLDERS, fill_template, load_knowledge, template_names
+from bot.catalog import PLACEHOLDERS, Entry, fill_template, load_knowledge, template_names
 from bot.matching.matcher import Matcher
-from bot.matching.versions import in_range, notes_for_version
+from bot.matching.versions import in_range, is_range, notes_for_version, overlaps
 
 CATALOG = load_knowledge()
 MATCHER = Matcher(CATALOG)
@@ -42,7 +42,12 @@ def test_every_gap_message_matches_its_entry_confidently(entry) -> None:  # type
     bare = MATCHER.match(body)
     assert bare.matches[0].entry_id == entry.id
     # A bare body is enough, unless the message is an HTTP reason phrase any server sends.
-    generic = entry.message.lower() in ("not found", "internal server error", "method not allowed")
+    generic = entry.message.lower() in (
+        "not found",
+        "internal server error",
+        "method not allowed",
+        "forbidden",
+    )
     assert bare.confident != generic, body
 
 
@@ -72,6 +77,21 @@ def test_version_ranges() -> None:
     assert in_range("5.3.9", "<5.4") and not in_range("5.4.0", "<5.4")
     assert in_range("5.14", ">=5.14") and in_range("5.5.1", ">=5.0,<5.6")
     assert in_range("5.3.2", "==5.3") and not in_range("5.4", "==5.3")
+
+
+def test_version_ranges_with_several_spans_express_backports() -> None:
+    backport = ">=5.8.3,<5.9 || >=5.9"
+    assert is_range(backport) and is_range(">=5.8.3 <5.9 || >=5.9")
+    assert in_range("5.8.3", backport) and in_range("5.12.1", backport)
+    assert not in_range("5.8.2", backport) and not in_range("5.7.0", backport)
+    lts = "<5.8.8 || >=5.9,<5.11"
+    assert in_range("5.8.7", lts) and in_range("5.10.2", lts)
+    assert not in_range("5.8.8", lts) and not in_range("5.11.0", lts)
+    assert overlaps("==5.9.1", lts) and not overlaps(">=5.11", lts)
+    assert not is_range("<5.4 ||") and not is_range("soon")
+    policy = next(e for e in CATALOG if e.id == "500-unable-to-access-policy-storage")
+    assert notes_for_version(policy.versions, "==5.8.10") == ()
+    assert notes_for_version(policy.versions, "==5.10.0") == (policy.versions[0].note,)
 
 
 def test_version_notes_follow_the_paste() -> None:
@@ -140,3 +160,72 @@ def test_fill_template_uses_values_then_readable_words() -> None:
         "From a gateway pod run `nslookup orders-svc`; check API <api-id>."
     )
     assert fill_template("{unknown} stays", {}) == "{unknown} stays"
+
+
+def test_every_gateway_source_entry_names_its_source_file_and_check() -> None:
+    for entry in GAPS:
+        assert re.fullmatch(r"[a-z0-9_./-]+\.go", entry.source), (entry.id, entry.source)
+        assert not re.search(r":\d", entry.source), entry.id  # a file, no line numbers
+        assert entry.checked, entry.id
+
+
+def test_source_and_checked_round_trip() -> None:
+    entry = GAPS[0]
+    again = Entry.from_dict(entry.to_dict())
+    assert (again.source, again.checked) == (entry.source, entry.checked)
+
+
+# -- MCP / JSON-RPC ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "rpc_code, message, entry_id, status",
+    [
+        (
+            -32002,
+            "Access to this operation has been disallowed",
+            "403-access-to-this-operation-has-been-disallowed",
+            403,
+        ),
+        (-32001, "Authorization field missing", "401-authorization-field-missing", 401),
+        (-32700, "parse error", "400-json-rpc-parse-error", 400),
+        (-32602, "missing required parameter: name", "400-json-rpc-invalid-params", 400),
+        (-32003, "Rate Limit Exceeded", "429-api-rate-limit-exceeded", 429),
+    ],
+)
+def test_json_rpc_envelopes_are_read_with_the_status_their_code_stands_for(
+    rpc_code: int, message: str, entry_id: str, status: int
+) -> None:
+    paste = f'{{"jsonrpc":"2.0","id":1,"error":{{"code":{rpc_code},"message":"{message}"}}}}'
+    result = MATCHER.match(paste)
+    assert result.clues.codes.get(status, 0) >= 0.9, result.clues.codes
+    assert result.matches[0].entry_id == entry_id
+    assert result.confident
+
+
+@pytest.mark.parametrize(
+    "message, code",
+    [
+        ("Loop level too deep. Found more than 5 loops in single request", 500),
+        ("Error during virtual endpoint execution. Contact Administrator for more details.", 500),
+        ("failed to mock response: mock: there is no example response for the code: 404", 500),
+        ("failed to mock response: mock: given code abc is not a valid integer value", 500),
+        ("Response body too large", 500),
+        ("Couldn't detect target", 500),
+        ("Failed to perform internal redirect", 500),
+        ("introspection is disabled", 403),
+        ("error reading the request", 400),
+        ("failed to get OAuth token: oauth2: cannot fetch token: 401 Unauthorized", 500),
+        ("access token validation method is not specified", 500),
+        ("Validation of API Definition failed. Reason: duplicate auth config.", 400),
+        ("the payload should contain x-tyk-api-gateway", 400),
+        ("API is referenced by paired MCP proxies: a1, b2", 409),
+    ],
+)
+def test_new_gateway_errors_are_the_confident_top_one_with_their_code(
+    message: str, code: int
+) -> None:
+    paste = f'HTTP/1.1 {code}\nX-Generator: tyk.io\n\n{{\n    "error": "{message}"\n}}'
+    result = MATCHER.match(paste)
+    assert result.confident, paste
+    assert result.matches[0].code == code
+    entry = next(e for e in GAPS if e.id == result.matches[0].entry_id)
+    assert entry.source and entry.checked

@@ -257,9 +257,33 @@ def _spelled_code(m: re.Match[str]) -> int:
     return code
 
 
+# JSON-RPC 2.0 error codes (MCP APIs wrap every gateway error in `{"jsonrpc":"2.0","error":
+# {"code":…,"message":…}}`) and the HTTP status each stands for: the standard codes, and Tyk's
+# own -32001…-32006 (internal/jsonrpc/errors/mapper.go). -32004 is any of 502/503/504.
+JSONRPC_CODES: dict[int, int] = {
+    -32700: 400,
+    -32600: 400,
+    -32601: 404,
+    -32602: 400,
+    -32603: 500,
+    -32001: 401,
+    -32002: 403,
+    -32003: 429,
+    -32004: 502,
+    -32005: 403,
+    -32006: 403,
+}
+_JSONRPC_CODE_RE = re.compile(r"\"code\"\s*:\s*(-3\d{4})\b")
+
+
 def _codes(text: str, clues: Clues) -> None:
     for m in _STATUS_LINE_RE.finditer(text):
         clues.add_code(int(m.group(1)), "status-line")
+    if '"jsonrpc"' in text:
+        for m in _JSONRPC_CODE_RE.finditer(text):
+            status = JSONRPC_CODES.get(int(m.group(1)))
+            if status:
+                clues.add_code(status, "field")
     low = text.lower()
     for m in _CODE_RE.finditer(text):
         start, end = m.span()

@@ -42,6 +42,7 @@ CONFIDENT_SCORE = 0.84
 CANDIDATES_PER_FRAGMENT = 8
 CODE_BONUS = 0.04  # added per unit of code-clue strength when the paste shows the entry's code
 OTHER_SYSTEM_FACTOR = 0.7  # scores of a paste whose other-system evidence outweighs Tyk's
+REASON_ALONE_FACTOR = 0.6  # a bare reason phrase outside any body or log line lists the code
 SYMPTOM_BELOW = 0.6  # below this best message score, a paste is read as a symptom question
 SYMPTOM_MIN_WORDS = 8.0  # BM25 a question without a code needs before guessing (chatter scores ≤ 7)
 _PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>")
@@ -238,6 +239,9 @@ class Matcher:
                     sim *= 0.99
                 if text.generic:
                     sim *= self._generic_factor(fragment, clues)
+                    if text.norm in _REASONS and fragment.kind == "line" and not clues.tyk_signals:
+                        # A bare `forbidden` is a question about a status, not that one entry.
+                        sim *= REASON_ALONE_FACTOR
                 score = sim * fragment.weight
                 if score > top_for_fragment[1]:
                     top_for_fragment = (text.entry, score)

@@ -69,6 +69,8 @@ LABELS = {
     "aliases": "Aliases",
     "tags": "Tags",
     "docs_url": "Docs link",
+    "source": "Gateway source file",
+    "checked": "Checked at",
     "note": "Note",
     "versions": "Version notes",
     "gateway_message": "Gateway wording",

@@ -50,6 +50,8 @@ class EntryRow(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     versions: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     docs_url: Mapped[str] = mapped_column(String(500), default="")
+    source: Mapped[str] = mapped_column(String(300), default="")
+    checked: Mapped[str] = mapped_column(String(80), default="")
     origin: Mapped[str] = mapped_column(String(20), default="docs")
     status: Mapped[str] = mapped_column(String(20), default="active")
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -82,6 +82,8 @@ def row_to_entry(row: EntryRow) -> Entry:
             "tags": list(row.tags or []),
             "versions": list(row.versions or []),
             "docs_url": row.docs_url,
+            "source": row.source,
+            "checked": row.checked,
             "origin": row.origin,
             "status": row.status,
         }
@@ -104,6 +106,8 @@ def _fill_row(row: EntryRow, entry: Entry, alias_origin: str) -> None:
     row.tags = list(entry.tags)
     row.versions = [{"applies": v.applies, "note": v.note} for v in entry.versions]
     row.docs_url = entry.docs_url
+    row.source = entry.source
+    row.checked = entry.checked
     row.origin = entry.origin
     row.status = entry.status
     # Reuse rows by text (an insert of a text before the delete of its twin would break the
