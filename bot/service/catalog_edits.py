@@ -442,7 +442,7 @@ class CatalogEdits(ServiceCore):
         except repo.StaleEntryError:
             with self.session() as s:
                 raise self._conflict(s, str(entry_id), wanted, expected_version) from None
-        self._checked_at = 0.0  # this process answers with the change at once
+        self.refresh()  # this process answers with the change at once
         return result
 
     def _apply(
@@ -558,7 +558,7 @@ class CatalogEdits(ServiceCore):
                 "reset",
                 knowledge_digest=repo.knowledge_hash(shipped),
             )
-        self._checked_at = 0.0
+        self.refresh()
         return EditResult(shipped, saved.version, "reset", tuple(diff_entries(before, shipped)))
 
     def import_entries(
@@ -578,7 +578,7 @@ class CatalogEdits(ServiceCore):
         except _RollBack:
             return plan
         plan.applied = True
-        self._checked_at = 0.0
+        self.refresh()
         return plan
 
     def _import_one(
@@ -624,7 +624,7 @@ class CatalogEdits(ServiceCore):
                     raise _RollBack(report)
         except _RollBack:
             return report
-        self._checked_at = 0.0
+        self.refresh()
         return report
 
 

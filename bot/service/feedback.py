@@ -36,6 +36,6 @@ class Feedback(ServiceCore):
                 raise InputError("that answer is too old to vote on")
             status = repo.record_vote(s, query_id, entry_id, user_id, helpful, chosen_entry_id)
             others = [i for i in query.match_ids if i not in (entry_id, chosen_entry_id)]
-        self._checked_at = 0.0
+        self._checked_at = 0.0  # the next answer starts a refresh of the priors
         alternatives = [e for e in (self.entry(i) for i in others) if e is not None]
         return VoteOutcome(status=status, alternatives=[] if helpful else alternatives)

@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.catalog import Entry, diff_entries
+from bot.matching.priors import VoteFact
 from bot.store.models import (
     AliasRow,
     CatalogState,
@@ -375,6 +376,33 @@ def helpfulness(session: Session) -> dict[str, tuple[int, int]]:
         if chosen is not None:
             counts[chosen][0] += n
     return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def votes_state(session: Session) -> tuple[int, Any]:
+    """A cheap fingerprint of the votes (count, last change): changes when anyone votes."""
+    row = session.execute(select(func.count(), func.max(Vote.updated_at)).select_from(Vote)).one()
+    return int(row[0] or 0), row[1]
+
+
+def vote_facts(session: Session) -> list[VoteFact]:
+    """Every vote as the priors read it."""
+    rows = session.execute(
+        select(Vote.entry_id, Vote.user_id, Vote.helpful, Vote.chosen_entry_id, Vote.updated_at)
+    )
+    return [VoteFact(e, u, bool(h), c, _aware(at)) for e, u, h, c, at in rows]
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def learned_aliases(session: Session) -> list[tuple[str, str]]:
+    """(entry id, alias) of every learned alias."""
+    rows = session.execute(
+        select(AliasRow.entry_id, AliasRow.text).where(AliasRow.origin == "learned")
+    )
+    return [(str(e), str(t)) for e, t in rows]
 
 
 def _claim(session: Session, row: Any) -> bool:
