@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # How often (seconds) a process checks whether another replica changed the catalog.
     tykbot_catalog_poll_seconds: float = 2.0
     tykbot_log_level: str = "INFO"
+    # Approve a learned phrasing once this many different people confirmed it (0: admins only).
+    tykbot_learn_auto_approve: int = 0
+    # `tykbot purge` forgets query texts, reasons and Slack bookkeeping older than this.
+    tykbot_retention_days: int = 90
 
     @field_validator("tykbot_admins", "tykbot_allowed_bots", mode="before")
     @classmethod

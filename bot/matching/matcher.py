@@ -379,6 +379,18 @@ class Matcher:
             for i in messages.values()
         ]
 
+    def similar_texts(self, text: str, threshold: float = 0.9) -> list[tuple[str, str, float]]:
+        """(entry id, message or alias, similarity) of the catalog texts close to `text`,
+        the closest first: what a new alias would collide with."""
+        fnorm = normalize(_PLACEHOLDER_RE.sub(" ", text))
+        found: dict[tuple[str, str], float] = {}
+        for t in self._candidates(fnorm):
+            candidate = self.texts[t]
+            sim = fuzz.ratio(fnorm, candidate.norm) / 100
+            if sim >= threshold:
+                found[(self.entries[candidate.entry].id, candidate.raw)] = sim
+        return sorted(((e, r, s) for (e, r), s in found.items()), key=lambda x: -x[2])
+
     def same_text(self, entry: CatalogEntry) -> list[str]:
         """Ids of the other active entries with the same message under another code."""
         return [i for i in self.by_message.get(normalize(entry.message), []) if i != entry.id]

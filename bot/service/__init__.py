@@ -20,9 +20,11 @@ from bot.service.catalog_edits import (
 )
 from bot.service.core import ServiceCore, knowledge_fingerprint
 from bot.service.feedback import Feedback, VoteOutcome
+from bot.service.learning import EntryFeedback, Gap, Learning, ProposalView
+from bot.service.retention import Retention
 
 
-class Service(Answering, Feedback, Bookkeeping, CatalogEdits):
+class Service(Answering, Learning, Bookkeeping, Retention):
     """tykbot's use cases over one database."""
 
 
@@ -35,8 +37,14 @@ __all__ = [
     "ConflictError",
     "EditError",
     "EditResult",
+    "EntryFeedback",
+    "Feedback",
+    "Gap",
     "ImportRejected",
     "InputError",
+    "Learning",
+    "ProposalView",
+    "Retention",
     "Revision",
     "Service",
     "ServiceCore",

@@ -1,4 +1,5 @@
-"""Feedback: one vote per person per answer, and the other candidates after "didn't help"."""
+"""Feedback: one vote per person per answer, the other candidates after "didn't help", and the
+one-line reason a person may add."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from bot.catalog import Entry
 from bot.service.answers import InputError
 from bot.service.core import ServiceCore
 from bot.store import repository as repo
+
+MAX_REASON_CHARS = 200
 
 
 @dataclass
@@ -39,3 +42,11 @@ class Feedback(ServiceCore):
         self._checked_at = 0.0  # the next answer starts a refresh of the priors
         alternatives = [e for e in (self.entry(i) for i in others) if e is not None]
         return VoteOutcome(status=status, alternatives=[] if helpful else alternatives)
+
+    def give_reason(self, query_id: int, user_id: str, reason: str) -> bool:
+        """Attach a person's one-line reason to their vote on an answer (False: no vote)."""
+        line = " ".join(reason.split())[:MAX_REASON_CHARS]
+        if not line:
+            return False
+        with self.session() as s:
+            return repo.set_vote_reason(s, query_id, user_id, line)
