@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.service import Service
 from bot.slack.client import make_client
 from bot.slack.deps import Deps
-from bot.slack.listeners import actions, admin, commands, events, shortcuts, views
+from bot.slack.listeners import actions, admin, commands, events, home, shortcuts, views
 from bot.slack.metrics import Metrics
 
 log = logging.getLogger("bot.slack")
@@ -75,6 +75,6 @@ def build_app(
         name="tykbot",
     )
     bolt.middleware(_dedupe_events(deps))
-    for module in (commands, events, actions, shortcuts, views, admin):
+    for module in (commands, events, actions, shortcuts, views, admin, home):
         module.register(bolt, deps)
     return SlackApp(bolt=bolt, deps=deps)
