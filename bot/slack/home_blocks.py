@@ -96,7 +96,7 @@ def proposal_blocks(proposals: Sequence[ProposalView]) -> list[Block]:
         fix = f" instead of `{escape(p.corrected_entry_id)}`" if p.corrected_entry_id else ""
         text = (
             f"“{clip_escaped(p.text, 300)}”\n→ *{clip_escaped(p.entry, 200)}*{fix}\n"
-            f"_{p.confirmers} people confirmed it_"
+            f"_confirmed by {p.confirmers} {'person' if p.confirmers == 1 else 'people'}_"
         )
         if p.collision:
             text += f"\n:warning: {clip_escaped(p.collision, 300)}"
