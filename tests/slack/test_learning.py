@@ -116,7 +116,20 @@ def open_home(harness: Harness, user: str) -> None:
 
 def test_app_home_for_everyone_and_for_admins(harness: Harness, service: Service) -> None:
     harness.command_answer('{"error": "Key not authorised"}', user="UREADER")
-    things = "kafka redis mongo etcd vault consul nginx envoy istio linkerd minio keycloak".split()
+    things = [
+        "kafka",
+        "redis",
+        "mongo",
+        "etcd",
+        "vault",
+        "consul",
+        "nginx",
+        "envoy",
+        "istio",
+        "linkerd",
+        "minio",
+        "keycloak",
+    ]
     for n, thing in enumerate(things):  # a long queue and many unknown errors must still fit
         paste = f"upstream {thing} closed the connection while reading {things[n - 1]} reply"
         pick(harness, f"U{n}", paste, "proxying", PROXY)
