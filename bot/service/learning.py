@@ -139,23 +139,23 @@ class Learning(Feedback, CatalogEdits):
     ) -> VoteOutcome:
         """A vote (see Feedback.vote); a confirmation also proposes the paste's phrasing."""
         outcome = super().vote(query_id, entry_id, user_id, helpful, chosen_entry_id)
-        self._learn(query_id, entry_id, user_id, helpful, chosen_entry_id)
+        if outcome.status == "changed":  # what they confirmed on this answer before is void
+            with self.session() as s:
+                repo.withdraw_confirmations(s, query_id, user_id)
+        if outcome.status != "same":
+            self._learn(outcome, query_id, entry_id, user_id, helpful, chosen_entry_id)
         return outcome
 
     def _learn(
         self,
+        outcome: VoteOutcome,
         query_id: int,
         entry_id: str,
         user_id: str,
         helpful: bool,
         chosen_entry_id: str | None,
     ) -> None:
-        with self.session() as s:
-            query = repo.get_query(s, query_id)
-            if query is None:
-                return
-            text, confident = query.text, query.confident
-            repo.withdraw_confirmations(s, query_id, user_id)
+        text, confident = outcome.query_text, outcome.query_confident
         if chosen_entry_id:
             target, corrected = chosen_entry_id, entry_id
         elif helpful and not confident:
