@@ -726,10 +726,15 @@ def vote_rows(session: Session) -> list[Vote]:
 def top_entries(
     session: Session, since: datetime, channels: list[str] | None = None, limit: int = 5
 ) -> list[tuple[str, int]]:
-    """The entries most often the top answer since a time (in some channels), with counts."""
+    """The entries most often the confident answer since a time (in some channels), with
+    counts."""
     query = (
         select(QueryLog.top_entry_id, func.count())
-        .where(QueryLog.top_entry_id.is_not(None), QueryLog.created_at >= since)
+        .where(
+            QueryLog.top_entry_id.is_not(None),
+            QueryLog.confident.is_(True),
+            QueryLog.created_at >= since,
+        )
         .group_by(QueryLog.top_entry_id)
         .order_by(func.count().desc(), QueryLog.top_entry_id)
         .limit(limit)
