@@ -5,6 +5,8 @@ worker process) on this machine, against a local stand-in for Slack's `auth.test
 sends signed `/tykerror` requests one at a time over a kept-alive connection and times each
 until the full answer is read. tykbot matches the paste, logs the query to SQLite and renders
 Block Kit; the bare app acks one trivial command with "ok". Prints median and p99 of both.
+Then tykbot again while a burst of `--vote-burst` *Helped* / *Wrong error?* clicks from as many
+people arrives on other connections: votes only swap priors, so slash p99 should not move.
 
     .venv/bin/python benchmarks/bench_slash.py [--requests 2000] [--paste TEXT]
 """
@@ -118,11 +120,54 @@ def wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("server did not start")
 
 
-def measure(port: int, pastes: list[str], requests: int, warmup: int) -> tuple[list[float], str]:
+def vote_burst(port: int, votes: int, start: threading.Event, fake_url: str) -> None:
+    """`votes` clicks from as many people on the answers logged during the warm-up (4 at once)."""
+    start.wait()
+
+    def clicks(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for n in range(offset, votes, 4):
+            helped = n % 3 != 0
+            value = {"q": 1 + n % 150, "e": "400-key-not-authorized", "s": "private"}
+            payload = {
+                "type": "block_actions",
+                "user": {"id": f"UVOTER{n}", "team_id": "T1"},
+                "team": {"id": "T1"},
+                "api_app_id": "A1",
+                "channel": {"id": "CBENCH"},
+                "container": {"type": "message", "is_ephemeral": True},
+                "response_url": fake_url,
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": "tyk_helped" if helped else "tyk_wrong",
+                        "block_id": "tyk_feedback",
+                        "value": json.dumps(value),
+                        "action_ts": "1",
+                    }
+                ],
+            }
+            body = urlencode({"payload": json.dumps(payload)})
+            conn.request("POST", "/slack/events", body=body.encode(), headers=signed(body))
+            conn.getresponse().read()
+        conn.close()
+
+    workers = [threading.Thread(target=clicks, args=(i,)) for i in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
+def measure(
+    port: int, pastes: list[str], requests: int, warmup: int, burst: threading.Event | None = None
+) -> tuple[list[float], str]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     timings: list[float] = []
     sample = ""
     for i in range(warmup + requests):
+        if i == warmup and burst is not None:
+            burst.set()
         body = urlencode(
             {
                 "command": "/tykerror",
@@ -161,13 +206,22 @@ def run(
     pastes: list[str],
     requests: int,
     warmup: int,
+    votes: int = 0,
 ) -> tuple[float, float]:
     port = int(env["PORT"])
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        burst = threading.Event() if votes else None
+        voter = None
         try:
             wait_up(port, proc)
-            timings, sample = measure(port, pastes, requests, warmup)
+            if burst is not None:
+                fake_url = env["SLACK_API_URL"].replace("/api/", "/response")
+                voter = threading.Thread(target=vote_burst, args=(port, votes, burst, fake_url))
+                voter.start()
+            timings, sample = measure(port, pastes, requests, warmup, burst)
+            if voter is not None:
+                voter.join()
         finally:
             proc.terminate()
             proc.wait(timeout=15)
@@ -185,6 +239,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--paste", action="append", help="paste(s) to send (default: three)")
+    parser.add_argument("--vote-burst", type=int, default=200, help="votes during the last run")
     parser.add_argument("--bare-server", choices=["default", "sync"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
@@ -233,6 +288,21 @@ def main() -> None:
             args.requests,
             args.warmup,
         )
+        if args.vote_burst:
+            env_votes = {**env, "DATABASE_URL": f"sqlite:///{tmp}/bench-votes.db"}
+            burst = run(
+                f"tykbot /tykerror, {args.vote_burst} votes",
+                [str(tykbot), "serve"],
+                {**env_votes, "PORT": str(free_port())},
+                pastes,
+                args.requests,
+                args.warmup,
+                votes=args.vote_burst,
+            )
+            print(
+                f"vote burst: slash p99 {burst[1]:.2f} ms with {args.vote_burst} votes vs "
+                f"{ours[1]:.2f} ms without"
+            )
     fake.shutdown()
     for label, other in (("bare Bolt", bare), ("bare Bolt, process_before_response", bare_sync)):
         print(

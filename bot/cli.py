@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import getpass
 import json
 import sys
@@ -25,6 +26,7 @@ from bot.service import (
     EditResult,
     ImportRejected,
     InputError,
+    ProposalView,
     Service,
 )
 from bot.store.database import DatabaseError, first_line
@@ -41,8 +43,14 @@ catalog_app = typer.Typer(
     help="The error catalog: list, show, history, import, export, sync, reset.",
     no_args_is_help=True,
 )
+review_app = typer.Typer(
+    help="Learned phrasings waiting for an admin: list, approve, reject.", no_args_is_help=True
+)
+feedback_app = typer.Typer(help="Votes and corrections people gave.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(review_app, name="review")
+app.add_typer(feedback_app, name="feedback")
 
 MAX_STDIN_BYTES = 5_000_000
 
@@ -426,6 +434,137 @@ def stats(
     )
     for row in figures["top_entries"]:
         typer.echo(f"  {row['count']:5d}  {row['id']}")
+
+
+# -- learning -----------------------------------------------------------------------------------
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _proposal_line(p: ProposalView) -> str:
+    fix = f", instead of {p.corrected_entry_id}" if p.corrected_entry_id else ""
+    warn = f"  [collides: {p.collision}]" if p.collision else ""
+    return (
+        f"#{p.id:<5d} {p.status:8s} {p.confirmers} people{fix}\n"
+        f'       {p.entry}\n       "{p.text}"{warn}'
+    )
+
+
+@review_app.command("list")
+def review_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include approved and rejected.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Proposed phrasings, the most confirmed first."""
+    found = open_service().review_list(status=None if all_ else "open")
+    if as_json:
+        _echo_json([p.to_json() for p in found])
+    elif not found:
+        typer.echo("no proposals waiting")
+    for p in [] if as_json else found:
+        typer.echo(_proposal_line(p))
+
+
+def _decide(proposal_id: int, approve: bool, as_json: bool) -> None:
+    service = open_service()
+    decided = (service.approve if approve else service.reject)(proposal_id, by=author())
+    if as_json:
+        _echo_json(decided.to_json())
+    else:
+        typer.echo(_proposal_line(decided))
+
+
+@review_app.command("approve")
+def review_approve(proposal_id: int, as_json: JsonFlag = False) -> None:
+    """Make a proposal an alias of its entry (a learned alias, recorded in its history)."""
+    _decide(proposal_id, True, as_json)
+
+
+@review_app.command("reject")
+def review_reject(proposal_id: int, as_json: JsonFlag = False) -> None:
+    """Turn a proposal down."""
+    _decide(proposal_id, False, as_json)
+
+
+@app.command()
+def gaps(
+    days: Annotated[int, typer.Option(min=1, help="Look back this many days.")] = 30,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Unknown errors: similar pastes nothing matched with confidence, biggest group first."""
+    found = open_service().gaps(days=days, limit=limit)
+    if as_json:
+        _echo_json([g.to_json() for g in found])
+        return
+    if not found:
+        typer.echo("no unknown errors")
+    for g in found:
+        typer.echo(
+            f"{g.count:5d}x  {g.first_seen:%Y-%m-%d} .. {g.last_seen:%Y-%m-%d}  "
+            f"{', '.join(g.channels) or '-'}\n       {g.example}"
+        )
+
+
+@feedback_app.command("export")
+def feedback_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+) -> None:
+    """Every vote and correction: time, answer, entry, verdict, chosen entry, reason, user id."""
+    if fmt not in ("csv", "json"):
+        fail("--format is csv or json")
+    rows = open_service().feedback_export()
+    if fmt == "json":
+        _echo_json(rows)
+        return
+    fields = ["time", "query_id", "entry_id", "verdict", "chosen_entry_id", "reason", "user_id"]
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+@app.command()
+def purge(
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Keep this many days (default TYKBOT_RETENTION_DAYS).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Forget old query texts, vote reasons and Slack message rows; counts are kept."""
+    purged = open_service().purge(days)
+    if as_json:
+        _echo_json(purged)
+        return
+    typer.echo(", ".join(f"{k.replace('_', ' ')}: {n}" for k, n in purged.items()))
+
+
+@app.command()
+def digest(
+    channel: Annotated[str, typer.Option("--channel", help="Slack channel id to post to.")],
+    days: Annotated[int, typer.Option(min=1)] = 7,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print it; post nothing.")] = False,
+) -> None:
+    """Post the week's summary (top errors, new unknown errors, weak entries) to a channel;
+    for cron or a Kubernetes CronJob. Needs SLACK_BOT_TOKEN."""
+    from bot.slack.client import make_client
+    from bot.slack.home_blocks import digest_message
+
+    settings = Settings()
+    msg = digest_message(open_service().summary(days))
+    if dry_run:
+        typer.echo(msg["text"])
+        _echo_json(msg["blocks"])
+        return
+    if not settings.slack_bot_token:
+        fail("SLACK_BOT_TOKEN is not set")
+    try:
+        make_client(settings).chat_postMessage(channel=channel, unfurl_links=False, **msg)
+    except Exception as exc:  # SlackApiError, connection errors: one line
+        fail(f"could not post the digest: {first_line(exc)}")
+    typer.echo(f"posted the {days}-day digest to {channel}")
 
 
 @app.command()

@@ -22,10 +22,11 @@ the validation part is held by tests/matching/test_calibration.py):
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -45,6 +46,9 @@ OTHER_SYSTEM_FACTOR = 0.7  # scores of a paste whose other-system evidence outwe
 REASON_ALONE_FACTOR = 0.6  # a bare reason phrase outside any body or log line lists the code
 SYMPTOM_BELOW = 0.6  # below this best message score, a paste is read as a symptom question
 SYMPTOM_MIN_WORDS = 8.0  # BM25 a question without a code needs before guessing (chatter scores ≤ 7)
+# A phrasing people confirmed for an entry (an approved learned alias) that matched a fragment
+# almost exactly counts like a status code in the paste: it outranks the entry they corrected.
+LEARNED_BONUS = 0.05
 _PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>")
 _REASONS = frozenset(normalize(p) for p in REASON_PHRASES)
 _REASON_RE = re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, REASON_PHRASES)) + r")\b")
@@ -81,6 +85,7 @@ _STOP = frozenset(
         "please",
     ]
 )
+STOP_WORDS = _STOP  # words that say nothing about which error it is
 
 
 class CatalogEntry(symptoms.Described, Protocol):
@@ -133,6 +138,7 @@ class _Text:
     pattern: re.Pattern[str] | None
     generic: bool  # one word or an HTTP reason phrase: other systems say it too
     specificity: float  # 0 for one word, 1 for five or more
+    learned: bool = False  # an approved learned phrasing of the entry
 
 
 def _keys(word: str) -> tuple[str, ...]:
@@ -147,22 +153,29 @@ def _template(raw: str) -> re.Pattern[str] | None:
         return None
     parts = _PLACEHOLDER_RE.split(raw)
     normalized = [normalize(p) for p in parts]
-    body = r"\s+\S+(?:\s+\S+){0,3}\s+".join(re.escape(p) for p in normalized if p)
+    body = r"\s+\S+(?:\s+\S+){0,7}\s+".join(re.escape(p) for p in normalized if p)
     return re.compile(body.replace(r"\ ", r"\s+"))
 
 
 class Matcher:
-    """A matcher over one catalog snapshot."""
+    """A matcher over one catalog snapshot.
+
+    `priors` are per-entry score factors near 1 (bot.matching.priors); `learned` the
+    (entry id, alias) pairs that are approved learned phrasings. New priors are swapped in with
+    `with_priors`, which shares the index: only a catalog change builds a new Matcher.
+    """
 
     def __init__(
         self,
         entries: Iterable[CatalogEntry],
-        priors: Mapping[str, tuple[int, int]] | None = None,
+        priors: Mapping[str, float] | None = None,
+        learned: Collection[tuple[str, str]] = (),
     ) -> None:
         self.entries: list[CatalogEntry] = [e for e in entries if e.status == "active"]
         self.texts: list[_Text] = []
         self.by_code: dict[int, list[int]] = defaultdict(list)
-        self.priors = self._prior_factors(priors or {})
+        self.priors: Mapping[str, float] = dict(priors or {})
+        learned_set = set(learned)
         seen: set[tuple[int, str]] = set()
         # One text listed under two codes is one answer: entries by normalised message.
         self.by_message: dict[str, list[str]] = defaultdict(list)
@@ -177,8 +190,9 @@ class Matcher:
                 content = [w for w in tokens(norm) if w not in _STOP]
                 generic = len(content) <= 1 or norm in _REASONS
                 specificity = min(1.0, (len(tokens(norm)) - 1) / 4)
+                taught = is_alias and (entry.id, raw) in learned_set
                 self.texts.append(
-                    _Text(i, raw, norm, is_alias, _template(raw), generic, specificity)
+                    _Text(i, raw, norm, is_alias, _template(raw), generic, specificity, taught)
                 )
         self.symptoms = symptoms.SymptomIndex(self.entries)
         self.index: dict[str, list[int]] = defaultdict(list)
@@ -211,12 +225,11 @@ class Matcher:
             for key, postings in self.index.items()
         }
 
-    @staticmethod
-    def _prior_factors(priors: Mapping[str, tuple[int, int]]) -> dict[str, float]:
-        """Votes nudge an entry by at most ±4%: (helped - not) / (helped + not + 5)."""
-        return {
-            eid: 1.0 + 0.04 * (up - down) / (up + down + 5) for eid, (up, down) in priors.items()
-        }
+    def with_priors(self, priors: Mapping[str, float]) -> Matcher:
+        """The same matcher (its index shared, not rebuilt) with other helpfulness priors."""
+        clone = copy.copy(self)
+        clone.priors = dict(priors)
+        return clone
 
     def match(self, text: str, limit: int = 5) -> Result:
         """Rank entries for a paste."""
@@ -225,7 +238,7 @@ class Matcher:
 
     def match_clues(self, clues: Clues, limit: int = 5) -> Result:
         """Rank entries for already extracted clues."""
-        best: dict[int, tuple[float, str, str, str]] = {}
+        best: dict[int, tuple[float, str, str, str, bool]] = {}
         per_fragment: list[tuple[int, float]] = []
         for fragment in clues.fragments:
             fnorm = normalize(fragment.text)
@@ -235,7 +248,7 @@ class Matcher:
             for t in self._candidates(fnorm):
                 text = self.texts[t]
                 sim = self._similarity(fnorm, text)
-                if text.is_alias:
+                if text.is_alias and not text.learned:
                     sim *= 0.99
                 if text.generic:
                     sim *= self._generic_factor(fragment, clues)
@@ -247,7 +260,8 @@ class Matcher:
                     top_for_fragment = (text.entry, score)
                 old = best.get(text.entry)
                 if old is None or score > old[0]:
-                    best[text.entry] = (score, fragment.kind, fragment.text, text.raw)
+                    taught = text.learned and sim >= 0.95
+                    best[text.entry] = (score, fragment.kind, fragment.text, text.raw, taught)
             if top_for_fragment[0] >= 0:
                 per_fragment.append(top_for_fragment)
         raw: dict[str, float] = {}
@@ -325,12 +339,16 @@ class Matcher:
         kind: str,
         fragment: str,
         matched: str,
+        taught: bool,
         clues: Clues,
         raw: dict[str, float],
         source: float = 1.0,
     ) -> Match:
         entry = self.entries[i]
         reasons = [f"{kind} {fragment[:80]!r} ~ {matched!r}"]
+        if taught:
+            score += LEARNED_BONUS
+            reasons.append("a phrasing people confirmed")
         strength = clues.codes.get(entry.code)
         if strength:
             score += CODE_BONUS * strength
@@ -411,6 +429,18 @@ class Matcher:
             )
             for i in messages.values()
         ]
+
+    def similar_texts(self, text: str, threshold: float = 0.9) -> list[tuple[str, str, float]]:
+        """(entry id, message or alias, similarity) of the catalog texts close to `text`,
+        the closest first: what a new alias would collide with."""
+        fnorm = normalize(_PLACEHOLDER_RE.sub(" ", text))
+        found: dict[tuple[str, str], float] = {}
+        for t in self._candidates(fnorm):
+            candidate = self.texts[t]
+            sim = fuzz.ratio(fnorm, candidate.norm) / 100
+            if sim >= threshold:
+                found[(self.entries[candidate.entry].id, candidate.raw)] = sim
+        return sorted(((e, r, s) for (e, r), s in found.items()), key=lambda x: -x[2])
 
     def same_text(self, entry: CatalogEntry) -> list[str]:
         """Ids of the other active entries with the same message under another code."""

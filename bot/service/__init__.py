@@ -21,9 +21,11 @@ from bot.service.catalog_edits import (
 from bot.service.core import ServiceCore, knowledge_fingerprint
 from bot.service.feedback import Feedback, VoteOutcome
 from bot.service.jobs import Jobs, JobView
+from bot.service.learning import EntryFeedback, Gap, Learning, ProposalView
+from bot.service.retention import Retention
 
 
-class Service(Jobs, Answering, Feedback, Bookkeeping, CatalogEdits):
+class Service(Jobs, Answering, Learning, Bookkeeping, Retention):
     """tykbot's use cases over one database."""
 
 
@@ -36,9 +38,15 @@ __all__ = [
     "ConflictError",
     "EditError",
     "EditResult",
+    "EntryFeedback",
+    "Feedback",
+    "Gap",
     "ImportRejected",
     "InputError",
     "JobView",
+    "Learning",
+    "ProposalView",
+    "Retention",
     "Revision",
     "Service",
     "ServiceCore",

@@ -421,11 +421,13 @@ class CatalogEdits(ServiceCore):
         expected_version: int | None = None,
         revision_id: int | None = None,
         reason: str = "",
+        alias_origin: str = "admin",
     ) -> EditResult:
         """Add, edit, retire, restore or revert one entry as `by`, recorded as a revision.
 
         `changes` are entry values by field (add, edit); `expected_version` is the version the
-        editor saw (None: whatever is stored); `revision_id` the revision to go back to.
+        editor saw (None: whatever is stored); `revision_id` the revision to go back to;
+        `alias_origin` what new aliases are recorded as (`learned` for approved phrasings).
         Raises ValidationError, ConflictError (a stale version) or UnknownEntry.
         """
         if action not in ACTIONS:
@@ -434,7 +436,15 @@ class CatalogEdits(ServiceCore):
         try:
             with self.session() as s:
                 result = self._apply(
-                    s, action, by, entry_id, wanted, expected_version, revision_id, reason
+                    s,
+                    action,
+                    by,
+                    entry_id,
+                    wanted,
+                    expected_version,
+                    revision_id,
+                    reason,
+                    alias_origin,
                 )
                 if not result.changed:
                     raise _RollBack(result)
@@ -444,7 +454,7 @@ class CatalogEdits(ServiceCore):
         except repo.StaleEntryError:
             with self.session() as s:
                 raise self._conflict(s, str(entry_id), wanted, expected_version) from None
-        self._checked_at = 0.0  # this process answers with the change at once
+        self.refresh()  # this process answers with the change at once
         return result
 
     def _apply(
@@ -457,6 +467,7 @@ class CatalogEdits(ServiceCore):
         expected_version: int | None,
         revision_id: int | None,
         reason: str,
+        alias_origin: str,
     ) -> EditResult:
         # First statement of the transaction: concurrent edits queue here (row lock in
         # PostgreSQL, the write lock in SQLite) and each adds one to the version.
@@ -479,7 +490,9 @@ class CatalogEdits(ServiceCore):
             raise repo.StaleEntryError(after.id)
         if not diff_entries(before, after):
             return EditResult(after, version or 0, action, ())
-        saved = repo.save_entry(s, after, by, expected_version, reason, action)
+        saved = repo.save_entry(
+            s, after, by, expected_version, reason, action, alias_origin=alias_origin
+        )
         now = repo.row_to_entry(repo.get_entry_row(s, after.id))
         return EditResult(now, saved.version, action, tuple(saved.changes))
 
@@ -560,7 +573,7 @@ class CatalogEdits(ServiceCore):
                 "reset",
                 knowledge_digest=repo.knowledge_hash(shipped),
             )
-        self._checked_at = 0.0
+        self.refresh()
         return EditResult(shipped, saved.version, "reset", tuple(diff_entries(before, shipped)))
 
     def import_entries(
@@ -580,7 +593,7 @@ class CatalogEdits(ServiceCore):
         except _RollBack:
             return plan
         plan.applied = True
-        self._checked_at = 0.0
+        self.refresh()
         return plan
 
     def _import_one(
@@ -626,7 +639,7 @@ class CatalogEdits(ServiceCore):
                     raise _RollBack(report)
         except _RollBack:
             return report
-        self._checked_at = 0.0
+        self.refresh()
         return report
 
 

@@ -8,19 +8,21 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalog import Entry, load_knowledge
 from bot.config import Settings
 from bot.matching.matcher import Matcher
+from bot.matching.priors import prior_factors
 from bot.store import repository as repo
 from bot.store.database import first_line, make_engine, session_factory, setup_lock, upgrade
-from bot.store.models import CatalogState, Vote
+from bot.store.models import CatalogState
 
 log = logging.getLogger("bot.service")
 
@@ -51,11 +53,14 @@ class ServiceCore:
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         # The matcher and the entries it was built from, swapped together (one reference).
         self._snapshot: tuple[Matcher, dict[str, Entry]] | None = None
-        self._seen_state: tuple[int, int, Any] | None = None
+        self._seen_version: int | None = None
+        self._seen_votes: tuple[int, Any] | None = None
         self._checked_at = 0.0
         self._pruned_at = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one refresh at a time
+        self._refreshing = threading.Lock()  # held while a background refresh runs
         self._health_lock = threading.Lock()
+        self.rebuilds = 0  # matchers built by this process (a catalog change builds one)
 
     # -- set-up ---------------------------------------------------------------------------
     @classmethod
@@ -87,7 +92,8 @@ class ServiceCore:
             state = s.get(CatalogState, 1)
             assert state is not None
             state.knowledge_fingerprint = fingerprint or knowledge_fingerprint()
-        self._checked_at = 0.0
+        if self._snapshot is not None:
+            self.refresh()
         return report
 
     @contextmanager
@@ -105,31 +111,65 @@ class ServiceCore:
             raise
 
     # -- the matcher snapshot ---------------------------------------------------------------
+    # Requests read `self._snapshot` (one reference: matcher and entries together) and never
+    # wait for a build. Every `tykbot_catalog_poll_seconds` one request starts a refresh in a
+    # background thread (one at a time): a catalog change builds a new matcher there, new votes
+    # only swap priors into the current one (`Matcher.with_priors`, the index shared). With a
+    # poll interval of 0 (tests) the check runs in the request instead.
     def matcher(self) -> Matcher:
         """The matcher for the current catalog, rebuilt when another process changed it."""
         return self._current()[0]
 
     def _current(self) -> tuple[Matcher, dict[str, Entry]]:
-        now = time.monotonic()
         snapshot = self._snapshot
-        fresh = now - self._checked_at < self.settings.tykbot_catalog_poll_seconds
-        if snapshot is not None and fresh:
-            return snapshot
-        with self._lock, self.session() as s:
-            state = (
-                repo.catalog_version(s),
-                s.scalar(select(func.count()).select_from(Vote)) or 0,
-                s.scalar(select(func.max(Vote.updated_at))),
-            )
-            if self._snapshot is None or state != self._seen_state:
-                entries = repo.load_entries(s)
-                self._snapshot = (
-                    Matcher(entries, repo.helpfulness(s)),
-                    {e.id: e for e in entries},
-                )
-                self._seen_state = state
+        poll = self.settings.tykbot_catalog_poll_seconds
+        if snapshot is None or poll <= 0:
+            self.refresh()
+        elif time.monotonic() - self._checked_at >= poll:
             self._checked_at = time.monotonic()
-            return self._snapshot
+            self._refresh_in_background()
+        current = self._snapshot
+        assert current is not None
+        return current
+
+    def refresh(self) -> None:
+        """Bring the snapshot up to date now (after this process changed the catalog)."""
+        with self._lock:
+            self._refresh_locked()
+
+    def _refresh_in_background(self) -> None:
+        if not self._refreshing.acquire(blocking=False):
+            return  # a refresh is already under way: keep serving the current snapshot
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    self._refresh_locked()
+            except Exception:
+                log.exception("tykbot could not refresh the matcher; serving the old one")
+            finally:
+                self._refreshing.release()
+
+        threading.Thread(target=run, name="tykbot-refresh", daemon=True).start()
+
+    def _refresh_locked(self) -> None:
+        with self.session() as s:
+            version, votes = repo.catalog_version(s), repo.votes_state(s)
+            rebuild = self._snapshot is None or version != self._seen_version
+            if not rebuild and votes == self._seen_votes:
+                self._checked_at = time.monotonic()
+                return
+            facts = repo.vote_facts(s)
+            entries = repo.load_entries(s) if rebuild else []
+            learned = repo.learned_aliases(s) if rebuild else []
+        priors = prior_factors(facts, datetime.now(UTC))
+        if rebuild or self._snapshot is None:
+            self._snapshot = (Matcher(entries, priors, learned), {e.id: e for e in entries})
+            self.rebuilds += 1
+        else:
+            self._snapshot = (self._snapshot[0].with_priors(priors), self._snapshot[1])
+        self._seen_version, self._seen_votes = version, votes
+        self._checked_at = time.monotonic()
 
     def entry(self, entry_id: str) -> Entry | None:
         """One entry of the current snapshot."""

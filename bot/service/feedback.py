@@ -1,4 +1,5 @@
-"""Feedback: one vote per person per answer, and the other candidates after "didn't help"."""
+"""Feedback: one vote per person per answer, the other candidates after "didn't help", and the
+one-line reason a person may add."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from bot.service.answers import InputError
 from bot.service.core import ServiceCore
 from bot.store import repository as repo
 
+MAX_REASON_CHARS = 200
+
 
 @dataclass
 class VoteOutcome:
@@ -16,6 +19,8 @@ class VoteOutcome:
 
     status: str
     alternatives: list[Entry] = field(default_factory=list)
+    query_text: str = ""  # the (redacted) paste voted on, and whether its answer was confident
+    query_confident: bool = False
 
 
 class Feedback(ServiceCore):
@@ -36,6 +41,16 @@ class Feedback(ServiceCore):
                 raise InputError("that answer is too old to vote on")
             status = repo.record_vote(s, query_id, entry_id, user_id, helpful, chosen_entry_id)
             others = [i for i in query.match_ids if i not in (entry_id, chosen_entry_id)]
-        self._checked_at = 0.0
+            text, confident = query.text, query.confident
+        # No refresh here: the next poll (within tykbot_catalog_poll_seconds) swaps the new
+        # priors in once for however many votes arrived meanwhile.
         alternatives = [e for e in (self.entry(i) for i in others) if e is not None]
-        return VoteOutcome(status=status, alternatives=[] if helpful else alternatives)
+        return VoteOutcome(status, [] if helpful else alternatives, text, confident)
+
+    def give_reason(self, query_id: int, user_id: str, reason: str) -> bool:
+        """Attach a person's one-line reason to their vote on an answer (False: no vote)."""
+        line = " ".join(reason.split())[:MAX_REASON_CHARS]
+        if not line:
+            return False
+        with self.session() as s:
+            return repo.set_vote_reason(s, query_id, user_id, line)

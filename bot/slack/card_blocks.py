@@ -47,6 +47,7 @@ SHOW_DETAILS = "tyk_details"
 HIDE_DETAILS = "tyk_hide_details"
 EXPLAIN = "tyk_explain"  # a row of a list
 EDIT = "tyk_edit"  # admins: open the entry in the edit modal
+REASON = "tyk_reason"  # the optional reason typed under *Wrong error?*
 
 # Where an answer is shown; it decides the buttons and the wording.
 PRIVATE = "private"  # /tykerror's ephemeral reply
@@ -376,8 +377,26 @@ def wrong_error_blocks(
                 }
             ],
         },
+        reason_input(query_id),
         {"type": "actions", "block_id": FEEDBACK_BLOCK, "elements": elements},
     ]
+
+
+def reason_input(query_id: int) -> Block:
+    """An optional one-line reason under *Wrong error?* (sent when the person presses Enter)."""
+    return {
+        "type": "input",
+        "block_id": f"{REASON}:{query_id}",
+        "dispatch_action": True,
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Why was it wrong? (optional, press Enter)"},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": REASON,
+            "max_length": 200,
+            "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+        },
+    }
 
 
 def pick_options(candidates: Sequence[Candidate]) -> list[dict[str, Any]]:

@@ -152,6 +152,8 @@ class Vote(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     # When "didn't help", the entry the person said was right instead (if they chose one).
     chosen_entry_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # The one line a person gave with *Wrong error?* ("it was a timeout, not auth").
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -237,3 +239,41 @@ class ChannelSetting(Base):
     autoreply: Mapped[bool] = mapped_column(Boolean)
     updated_by: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Proposal(Base):
+    """A phrasing people confirmed for an entry, waiting for an admin (or approved/rejected).
+
+    `text` is the paste's distinctive fragment, redacted and normalised, with its ids, hosts,
+    numbers and paths as placeholders; `key` its literal words (one proposal per entry and
+    key). `confirmers` maps each person to the answer (query id) they confirmed it on;
+    `corrected_entry_id` is the entry that ranked first when people said it was this one.
+    """
+
+    __tablename__ = "proposals"
+    __table_args__ = (UniqueConstraint("entry_id", "key", name="uq_proposal_entry_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(120), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    confirmers: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    corrected_entry_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    collision: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class GapMark(Base):
+    """An unknown-error group an admin marked as noise: similar pastes stop being gaps."""
+
+    __tablename__ = "gap_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(20), default="noise")
+    marked_by: Mapped[str] = mapped_column(String(80))
+    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

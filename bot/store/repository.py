@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -16,15 +16,18 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.catalog import Entry, diff_entries
+from bot.matching.priors import VoteFact
 from bot.store.models import (
     AliasRow,
     CatalogState,
     ChannelSetting,
     EntryRevision,
     EntryRow,
+    GapMark,
     HandledMessage,
     Job,
     ProcessedEvent,
+    Proposal,
     QueryLog,
     ThreadMessage,
     ThreadReply,
@@ -251,6 +254,7 @@ def save_entry(
     reason: str = "",
     action: str = "edit",
     knowledge_digest: str | None = None,
+    alias_origin: str = "admin",
 ) -> EntryRevision:
     """Store an edited (or new) entry as `by` with a revision of the change; return it.
 
@@ -270,7 +274,7 @@ def save_entry(
                 f"{entry.id} changed (now version {row.version}, you edited {expected_version})"
             )
         before = row_to_entry(row)
-    _fill_row(row, entry, "admin" if knowledge_digest is None else "knowledge")
+    _fill_row(row, entry, alias_origin if knowledge_digest is None else "knowledge")
     row.updated_by = by
     row.updated_at = utcnow()
     row.edited_in_store = knowledge_digest is None
@@ -382,6 +386,40 @@ def helpfulness(session: Session) -> dict[str, tuple[int, int]]:
         if chosen is not None:
             counts[chosen][0] += n
     return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def votes_state(session: Session) -> tuple[int, Any]:
+    """A cheap fingerprint of the votes (count, last change): changes when anyone votes."""
+    row = session.execute(select(func.count(), func.max(Vote.updated_at)).select_from(Vote)).one()
+    return int(row[0] or 0), row[1]
+
+
+def vote_facts(session: Session) -> list[VoteFact]:
+    """Every vote as the priors read it."""
+    rows = session.execute(
+        select(Vote.entry_id, Vote.user_id, Vote.helpful, Vote.chosen_entry_id, Vote.updated_at)
+    )
+    return [VoteFact(e, u, bool(h), c, aware(at)) for e, u, h, c, at in rows]
+
+
+def vote_fact(vote: Vote) -> VoteFact:
+    """One vote as the priors read it."""
+    return VoteFact(
+        vote.entry_id, vote.user_id, vote.helpful, vote.chosen_entry_id, aware(vote.updated_at)
+    )
+
+
+def aware(at: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def learned_aliases(session: Session) -> list[tuple[str, str]]:
+    """(entry id, alias) of every learned alias."""
+    rows = session.execute(
+        select(AliasRow.entry_id, AliasRow.text).where(AliasRow.origin == "learned")
+    )
+    return [(str(e), str(t)) for e, t in rows]
 
 
 def _claim(session: Session, row: Any) -> bool:
@@ -692,4 +730,194 @@ def query_stats(session: Session, since: datetime | None = None) -> dict[str, An
         "votes_helped": sum(v[0] for v in helped.values()),
         "votes_not_helped": sum(v[1] for v in helped.values()),
         "top_entries": [{"id": eid, "count": n} for eid, n in top],
+    }
+
+
+# -- learning ------------------------------------------------------------------------------------
+def set_vote_reason(session: Session, query_id: int, user_id: str, reason: str) -> bool:
+    """Attach a person's one-line reason to their vote on an answer; False without a vote."""
+    vote = session.scalar(select(Vote).where(Vote.query_id == query_id, Vote.user_id == user_id))
+    if vote is None:
+        return False
+    vote.reason, vote.updated_at = reason, utcnow()
+    return True
+
+
+def withdraw_confirmations(session: Session, query_id: int, user_id: str) -> None:
+    """Forget what a person confirmed on one answer (they changed their vote)."""
+    rows = session.scalars(select(Proposal).where(Proposal.status == "open").with_for_update())
+    for row in rows:
+        if (row.confirmers or {}).get(user_id) == query_id:
+            row.confirmers = {u: q for u, q in row.confirmers.items() if u != user_id}
+            row.updated_at = utcnow()
+
+
+def confirm_proposal(
+    session: Session,
+    entry_id: str,
+    text: str,
+    key: str,
+    user_id: str | None,
+    query_id: int,
+    corrected_entry_id: str | None,
+    collision: str,
+) -> Proposal:
+    """Add one person's confirmation to the proposal (entry, key), creating it if needed."""
+    for attempt in range(2):
+        row = session.scalar(
+            select(Proposal)
+            .where(Proposal.entry_id == entry_id, Proposal.key == key)
+            .with_for_update()
+        )
+        if row is None:
+            try:
+                with session.begin_nested():
+                    row = Proposal(
+                        entry_id=entry_id,
+                        text=text,
+                        key=key,
+                        status="open",
+                        confirmers={},
+                        corrected_entry_id=corrected_entry_id,
+                        collision=collision,
+                        created_at=utcnow(),
+                        updated_at=utcnow(),
+                    )
+                    session.add(row)
+            except IntegrityError:
+                if attempt:
+                    raise
+                continue  # another replica created it a moment ago
+        if user_id is not None and row.status == "open":
+            row.confirmers = {**(row.confirmers or {}), user_id: query_id}
+        row.corrected_entry_id = row.corrected_entry_id or corrected_entry_id
+        row.collision, row.updated_at = collision, utcnow()
+        session.flush()
+        return row
+    raise AssertionError("unreachable")
+
+
+def proposal(session: Session, proposal_id: int) -> Proposal | None:
+    """One proposal by id."""
+    return session.get(Proposal, proposal_id)
+
+
+def proposals(session: Session, status: str | None = "open", limit: int = 100) -> list[Proposal]:
+    """Proposals, the most confirmed (then the newest) first."""
+    query = select(Proposal)
+    if status is not None:
+        query = query.where(Proposal.status == status)
+    rows = list(session.scalars(query.order_by(Proposal.updated_at.desc())))
+    rows.sort(key=lambda p: -len(p.confirmers or {}))
+    return rows[:limit]
+
+
+def decide_proposal(session: Session, proposal_id: int, status: str, by: str) -> None:
+    """Record an admin's decision on a proposal."""
+    row = session.get(Proposal, proposal_id)
+    if row is not None:
+        row.status, row.decided_by, row.decided_at = status, by, utcnow()
+
+
+def unconfident_queries(
+    session: Session, since: datetime, sources: tuple[str, ...], limit: int
+) -> list[tuple[int, datetime, str | None, str]]:
+    """(id, time, channel, text) of recent pastes that found no confident match (newest first;
+    purged texts left out)."""
+    rows = session.execute(
+        select(QueryLog.id, QueryLog.created_at, QueryLog.channel_id, QueryLog.text)
+        .where(
+            QueryLog.confident.is_(False),
+            QueryLog.created_at >= since,
+            QueryLog.source.in_(sources),
+            QueryLog.text != "",
+        )
+        .order_by(QueryLog.created_at.desc())
+        .limit(limit)
+    )
+    return [(int(i), aware(at), c, str(t)) for i, at, c, t in rows]
+
+
+def gap_marks(session: Session) -> list[str]:
+    """The keys of unknown-error groups marked as noise."""
+    return [str(k) for k in session.scalars(select(GapMark.key))]
+
+
+def mark_gap(session: Session, key: str, action: str, by: str) -> None:
+    """Mark an unknown-error group (by its key)."""
+    session.add(GapMark(key=key, action=action, marked_by=by, marked_at=utcnow()))
+
+
+def vote_rows(session: Session) -> list[Vote]:
+    """Every vote, oldest first."""
+    return list(session.scalars(select(Vote).order_by(Vote.created_at, Vote.id)))
+
+
+def top_entries(
+    session: Session, since: datetime, channels: list[str] | None = None, limit: int = 5
+) -> list[tuple[str, int]]:
+    """The entries most often the confident answer since a time (in some channels), with
+    counts."""
+    query = (
+        select(QueryLog.top_entry_id, func.count())
+        .where(
+            QueryLog.top_entry_id.is_not(None),
+            QueryLog.confident.is_(True),
+            QueryLog.created_at >= since,
+        )
+        .group_by(QueryLog.top_entry_id)
+        .order_by(func.count().desc(), QueryLog.top_entry_id)
+        .limit(limit)
+    )
+    if channels is not None:
+        query = query.where(QueryLog.channel_id.in_(channels))
+    return [(str(e), int(n)) for e, n in session.execute(query)]
+
+
+def channels_of(session: Session, user_id: str, since: datetime) -> list[str]:
+    """The channels a person asked tykbot in since a time."""
+    rows = session.scalars(
+        select(QueryLog.channel_id)
+        .where(
+            QueryLog.user_id == user_id,
+            QueryLog.created_at >= since,
+            QueryLog.channel_id.is_not(None),
+        )
+        .distinct()
+    )
+    return [str(c) for c in rows]
+
+
+def purge_before(session: Session, cutoff: datetime) -> dict[str, int]:
+    """Drop what people wrote before `cutoff`: query texts and vote reasons are emptied (the
+    rows' entry, confidence, source and time stay for the counts), Slack bookkeeping rows of
+    messages and threads are deleted."""
+
+    def count(result: Any) -> int:
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    return {
+        "query_texts": count(
+            session.execute(
+                update(QueryLog)
+                .where(QueryLog.created_at < cutoff, QueryLog.text != "")
+                .values(text="")
+            )
+        ),
+        "vote_reasons": count(
+            session.execute(
+                update(Vote)
+                .where(Vote.created_at < cutoff, Vote.reason.is_not(None))
+                .values(reason=None)
+            )
+        ),
+        "handled_messages": count(
+            session.execute(delete(HandledMessage).where(HandledMessage.created_at < cutoff))
+        ),
+        "thread_replies": count(
+            session.execute(delete(ThreadReply).where(ThreadReply.created_at < cutoff))
+        ),
+        "thread_messages": count(
+            session.execute(delete(ThreadMessage).where(ThreadMessage.updated_at < cutoff))
+        ),
     }

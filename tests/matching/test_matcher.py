@@ -120,7 +120,7 @@ def test_helpfulness_priors_reorder_near_ties() -> None:
     plain = Matcher(CATALOG).match(paste).matches
     assert {plain[0].code, plain[1].code} == {400, 403}
     loser = plain[1].entry_id
-    voted = Matcher(CATALOG, priors={loser: (20, 0)}).match(paste).matches
+    voted = Matcher(CATALOG, priors={loser: 1.04}).match(paste).matches
     assert voted[0].entry_id == loser
 
 

@@ -30,11 +30,13 @@ def test_events_interactivity_and_minimum_scopes() -> None:
     data = manifest()
     settings = data["settings"]
     assert sorted(settings["event_subscriptions"]["bot_events"]) == [
+        "app_home_opened",
         "app_mention",
         "message.channels",
         "message.groups",
     ]
     assert settings["interactivity"]["is_enabled"] is True
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert sorted(data["oauth_config"]["scopes"]["bot"]) == sorted(
         [
             "commands",

@@ -17,6 +17,7 @@ from bot.slack import card_blocks as cards
 from bot.slack.admin import is_admin
 from bot.slack.deps import Deps, guarded
 from bot.slack.listeners import admin as admin_commands
+from bot.slack.listeners import home
 from bot.slack.payloads import plain_text
 
 HELP_WORDS = {"", "help", "-h", "--help", "?", "usage"}
@@ -89,6 +90,9 @@ def answer_command(
     admin_reply = admin_commands.handle_command(deps, client, command, words)
     if admin_reply is not None:
         return admin_reply
+    stats_reply = home.stats_command(deps, words)
+    if stats_reply is not None:
+        return stats_reply
     if first in HELP_WORDS and len(words) <= 1:
         return blocks.help_message(), "help"
     if first == "autoreply" and len(words) <= 2:
