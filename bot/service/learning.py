@@ -360,7 +360,7 @@ class Learning(Feedback, CatalogEdits):
         for entry_id, (helped, wrong) in tally.items():
             entry = self.entry(entry_id)
             if entry is not None:
-                found = tuple(reasons.get(entry_id, [])[:5])
+                found = tuple(dict.fromkeys(reasons.get(entry_id, [])))[:5]
                 out.append(EntryFeedback(entry, helped, wrong, priors.get(entry_id, 1.0), found))
         return sorted(out, key=lambda f: (-(f.helped + f.wrong), f.entry.id))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,31 @@ def test_purge_drops_old_texts_and_keeps_the_counts(service: Service) -> None:
     after = service.stats()
     assert after["queries"] == before["queries"] and after["top_entries"] == before["top_entries"]
     assert service.claim_message("C1", "1.1") is False  # the recent row is kept
+
+
+def test_votes_swap_priors_without_rebuilding_the_index(service: Service) -> None:
+    before = service.matcher()
+    rebuilds = service.rebuilds
+    for n in range(20):
+        query_id, shown = ask(service, JWT_NEAR_TIE, f"UV{n}")
+        service.vote(query_id, shown, f"UV{n}", helpful=False)
+    after = service.matcher()
+    assert after is not before and after.priors != before.priors
+    assert after.index is before.index and service.rebuilds == rebuilds
+    service.edit_entry("edit", by="ops", entry_id=A, changes={"note": "a catalog change"})
+    assert service.rebuilds == rebuilds + 1 and service.matcher().index is not before.index
+
+
+def test_another_replica_rebuilds_in_the_background_and_answers_meanwhile(
+    service: Service, settings: Settings
+) -> None:
+    other = Service.open(settings.model_copy(update={"tykbot_catalog_poll_seconds": 0.05}))
+    old = other.matcher()
+    service.edit_entry("edit", by="ops", entry_id=A, changes={"note": "seen elsewhere"})
+    time.sleep(0.1)
+    assert other.matcher() is old  # the request is answered from the old snapshot...
+    deadline = time.monotonic() + 10
+    while other.matcher() is old and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert other.matcher() is not old and other.entry(A).note == "seen elsewhere"  # ...then new
+    other.engine.dispose()
