@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.service import Service
+from bot.slack import blocks
 from bot.slack.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -55,3 +56,31 @@ def guarded(
         finally:
             deps.metrics.count(listener, outcome)
     return outcome
+
+
+ModalSubmit = Callable[[Any, dict[str, Any], str], tuple[dict[str, Any], str]]
+
+
+def on_modal_submit(app: Any, deps: Deps, callback_id: str, name: str, submit: ModalSubmit) -> None:
+    """Register a modal's submission: `submit(client, view, user_id)` returns the ack arguments
+    and an outcome word; a failure is logged and the modal says so in one line."""
+
+    def on_submit(
+        ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any, logger: logging.Logger
+    ) -> None:
+        result: dict[str, Any] = {}
+
+        def work() -> str:
+            nonlocal result
+            result, outcome = submit(client, view, str(body["user"]["id"]))
+            return outcome
+
+        def tell_user() -> None:
+            nonlocal result
+            notice = blocks.notice_modal(blocks.error_message()["text"])
+            result = {"response_action": "update", "view": notice}
+
+        guarded(deps, name, work, logger, tell_user)
+        ack(**result)
+
+    app.view(callback_id)(on_submit)

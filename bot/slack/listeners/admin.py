@@ -20,7 +20,7 @@ from bot.service.catalog_edits import form_changes, form_values
 from bot.slack import admin_blocks as ui
 from bot.slack import blocks
 from bot.slack.admin import is_admin
-from bot.slack.deps import Deps, guarded
+from bot.slack.deps import Deps, guarded, on_modal_submit
 
 WORDS = ("add", "edit", "retire", "restore", "history")
 
@@ -114,30 +114,7 @@ def submit(
 def register(app: App, deps: Deps) -> None:
     """Add the editor's submission listener and the Edit / Restore buttons."""
 
-    @app.view(ui.EDIT_MODAL)
-    def on_submit(
-        ack: Ack,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: WebClient,
-        logger: logging.Logger,
-    ) -> None:
-        result: dict[str, Any] = {}
-
-        def work() -> str:
-            nonlocal result
-            result, outcome = submit(deps, client, view, str(body["user"]["id"]))
-            return outcome
-
-        def tell_user() -> None:
-            nonlocal result
-            result = {
-                "response_action": "update",
-                "view": blocks.notice_modal(blocks.error_message()["text"]),
-            }
-
-        guarded(deps, "admin_modal", work, logger, tell_user)
-        ack(**result)
+    on_modal_submit(app, deps, ui.EDIT_MODAL, "admin_modal", lambda c, v, u: submit(deps, c, v, u))
 
     def button(action_id: str, name: str, handler: ButtonHandler) -> None:
         """A button that changes something: admins only, the reply to the clicker only."""

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
 from bot.slack import card_blocks as cards
-from bot.slack.deps import Deps, guarded
+from bot.slack.deps import Deps, on_modal_submit
 
 NOT_MEMBER = {"not_in_channel", "channel_not_found", "is_archived"}
 
@@ -21,30 +20,7 @@ NOT_MEMBER = {"not_in_channel", "channel_not_found", "is_archived"}
 def register(app: App, deps: Deps) -> None:
     """Add the modal submission listener."""
 
-    @app.view(blocks.MODAL)
-    def on_submit(
-        ack: Ack,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: WebClient,
-        logger: logging.Logger,
-    ) -> None:
-        result: dict[str, Any] = {}
-
-        def work() -> str:
-            nonlocal result
-            result, outcome = post_in_thread(deps, client, view, body["user"]["id"])
-            return outcome
-
-        def tell_user() -> None:
-            nonlocal result
-            result = {
-                "response_action": "update",
-                "view": blocks.notice_modal(blocks.error_message()["text"]),
-            }
-
-        guarded(deps, "modal", work, logger, tell_user)
-        ack(**result)
+    on_modal_submit(app, deps, blocks.MODAL, "modal", lambda c, v, u: post_in_thread(deps, c, v, u))
 
 
 _CHANNEL = re.compile(r"[A-Z0-9]{1,40}")
