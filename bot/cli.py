@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.service import (
     EditError,
     EditResult,
+    Gap,
     ImportRejected,
     InputError,
     ProposalView,
@@ -46,11 +47,13 @@ catalog_app = typer.Typer(
 review_app = typer.Typer(
     help="Learned phrasings waiting for an admin: list, approve, reject.", no_args_is_help=True
 )
+gaps_app = typer.Typer(help="Unknown errors: pastes nothing matched with confidence.")
 feedback_app = typer.Typer(help="Votes and corrections people gave.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(review_app, name="review")
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(gaps_app, name="gaps")
 
 MAX_STDIN_BYTES = 5_000_000
 
@@ -489,13 +492,32 @@ def review_reject(proposal_id: int, as_json: JsonFlag = False) -> None:
     _decide(proposal_id, False, as_json)
 
 
-@app.command()
+def _gap_line(g: Gap) -> str:
+    return (
+        f"[{g.id}] {g.count:4d}x  {g.first_seen:%Y-%m-%d} .. {g.last_seen:%Y-%m-%d}  "
+        f"{', '.join(g.channels) or '-'}\n       {g.example}"
+        + (
+            f"\n       might be: {', '.join(e.id for e in g.suggestions[:3])}"
+            if g.suggestions
+            else ""
+        )
+    )
+
+
+DaysOption = Annotated[int, typer.Option(min=1, help="Look back this many days.")]
+
+
+@gaps_app.callback(invoke_without_command=True)
 def gaps(
-    days: Annotated[int, typer.Option(min=1, help="Look back this many days.")] = 30,
+    ctx: typer.Context,
+    days: DaysOption = 30,
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
     as_json: JsonFlag = False,
 ) -> None:
-    """Unknown errors: similar pastes nothing matched with confidence, biggest group first."""
+    """Unknown errors: similar pastes nothing matched with confidence, biggest group first.
+    Each group's [id] names it for `gaps alias`, `gaps new` and `gaps noise`."""
+    if ctx.invoked_subcommand is not None:
+        return
     found = open_service().gaps(days=days, limit=limit)
     if as_json:
         _echo_json([g.to_json() for g in found])
@@ -503,10 +525,62 @@ def gaps(
     if not found:
         typer.echo("no unknown errors")
     for g in found:
-        typer.echo(
-            f"{g.count:5d}x  {g.first_seen:%Y-%m-%d} .. {g.last_seen:%Y-%m-%d}  "
-            f"{', '.join(g.channels) or '-'}\n       {g.example}"
-        )
+        typer.echo(_gap_line(g))
+
+
+@gaps_app.command("alias")
+def gaps_alias(
+    gap: Annotated[str, typer.Argument(help="The group's id, from `tykbot gaps`.")],
+    entry_id: Annotated[str, typer.Argument(help="The entry it is a phrasing of.")],
+    days: DaysOption = 30,
+    as_json: JsonFlag = False,
+) -> None:
+    """Make an unknown error's phrasing an alias of an existing entry (recorded as learned)."""
+    service = open_service()
+    found = service.find_gap(gap, days=days)
+    if not found.phrase:
+        fail(f"group {found.id} has too few words to make an alias of")
+    if service.entry(entry_id) is None:
+        fail(f"no entry {entry_id!r} (tykbot catalog list shows them)")
+    done = service.gap_to_alias(found.phrase, entry_id, by=author())
+    if as_json:
+        _echo_json(done.to_json())
+    else:
+        typer.echo(f"\u201c{done.text}\u201d is now an alias of {done.entry}")
+
+
+@gaps_app.command("new")
+def gaps_new(
+    gap: Annotated[str, typer.Argument(help="The group's id, from `tykbot gaps`.")],
+    code: Annotated[int, typer.Option(help="The HTTP status the gateway sends.")],
+    message: Annotated[str, typer.Option(help="Its wording, as the gateway sends it.")],
+    cause: Annotated[str, typer.Option(help="Why it happens.")] = "",
+    action: Annotated[str, typer.Option(help="What to do.")] = "",
+    days: DaysOption = 30,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a new catalog entry for an unknown error; its phrasing becomes the first alias."""
+    service = open_service()
+    found = service.find_gap(gap, days=days)
+    changes: dict[str, Any] = {"code": code, "message": message, "cause": cause, "action": action}
+    entry_id = service.gap_to_entry(found, changes, by=author())  # EditError: one line
+    entry = service.entry(entry_id)
+    if as_json:
+        _echo_json({"id": entry_id, "code": code, "aliases": list(entry.aliases) if entry else []})
+    else:
+        typer.echo(f"added {entry_id}: {code} {entry.message if entry else ''}")
+
+
+@gaps_app.command("noise")
+def gaps_noise(
+    gap: Annotated[str, typer.Argument(help="The group's id, from `tykbot gaps`.")],
+    days: DaysOption = 30,
+) -> None:
+    """Stop listing an unknown-error group (and pastes like it) as a gap."""
+    service = open_service()
+    found = service.find_gap(gap, days=days)
+    service.mark_gap_noise(found.key, by=author())
+    typer.echo(f"group {found.id} marked as noise ({found.count} pastes)")
 
 
 @feedback_app.command("export")

@@ -64,8 +64,8 @@ class Settings(BaseSettings):
     tykbot_job_max_attempts: int = Field(default=6, ge=1)
     tykbot_job_poll_seconds: float = Field(default=1.0, gt=0)
     # Bookkeeping (processed events, handled messages, thread replies, finished jobs) older
-    # than this is pruned as it goes; `tykbot purge` also forgets query texts and reasons
-    # older than this (their counts are kept for stats).
+    # than this is pruned as it goes (hourly), and query texts and vote reasons as old are
+    # emptied (their counts are kept for stats); `tykbot purge` does the same at once.
     tykbot_retention_days: int = Field(default=30, ge=1)
     # Approve a learned phrasing once this many different people confirmed it (0: admins only).
     tykbot_learn_auto_approve: int = 0

@@ -304,3 +304,44 @@ def test_import_overrides_adds_the_operators_texts_to_the_right_entries(  # type
     assert after["matches"][0]["id"] == "403-access-to-this-api-has-been-disallowed"
     again = run("catalog", "import-overrides", str(conf))
     assert "changed 0 entries" in again.stdout
+
+
+UNKNOWN = "connector pool exhausted for tenant {n} after {s}s waiting on the bridge queue"
+
+
+def _unknown_group(run) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    for n, s in ((48213, 30), (771, 12), (90210, 45)):
+        assert not json.loads(run("ask", "--json", UNKNOWN.format(n=n, s=s)).stdout)["confident"]
+    groups = json.loads(run("gaps", "--json").stdout)
+    assert [g["count"] for g in groups] == [3]
+    return groups[0]  # type: ignore[no-any-return]
+
+
+def test_gaps_become_aliases_from_the_terminal(run) -> None:  # type: ignore[no-untyped-def]
+    group = _unknown_group(run)
+    assert f"[{group['id']}]" in run("gaps").stdout
+    entry = "500-there-was-a-problem-proxying-the-request"
+    out = run("gaps", "alias", group["id"], entry, "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["status"] == "approved"
+    again = json.loads(run("ask", "--json", UNKNOWN.format(n=5, s=9)).stdout)
+    assert again["confident"] and again["matches"][0]["id"] == entry
+    assert json.loads(run("gaps", "--json").stdout) == []
+
+
+def test_gaps_become_new_entries_or_noise_from_the_terminal(run) -> None:  # type: ignore[no-untyped-def]
+    group = _unknown_group(run)
+    missing = run("gaps", "new", group["id"], "--code", "200", "--message", "Bridge queue full")
+    assert missing.returncode == 2 and "400 to 599" in missing.stderr
+    added = run("gaps", "new", group["id"], "--code", "503", "--message", "Bridge queue full")
+    assert added.returncode == 0, added.stderr
+    answer = json.loads(run("ask", "--json", UNKNOWN.format(n=1, s=2)).stdout)
+    assert answer["confident"] and answer["matches"][0]["message"] == "Bridge queue full"
+
+    run("ask", "zebra crossing scheduler stalled on the eastern ring buffer again today")
+    run("ask", "zebra crossing scheduler stalled on the eastern ring buffer again tonight")
+    [noisy] = json.loads(run("gaps", "--json").stdout)
+    assert run("gaps", "noise", noisy["id"]).returncode == 0
+    assert json.loads(run("gaps", "--json").stdout) == []
+    unknown = run("gaps", "alias", "deadbeef", "x")
+    assert unknown.returncode == 2 and "no unknown-error group" in unknown.stderr

@@ -20,13 +20,16 @@ class Bookkeeping(ServiceCore):
             return repo.claim_event(s, event_id)
 
     def prune_if_due(self, every_seconds: float = 3600.0) -> int:
-        """Prune bookkeeping older than the retention (at most once per `every_seconds`)."""
+        """Apply the retention as it goes (at most once per `every_seconds`): delete bookkeeping
+        older than TYKBOT_RETENTION_DAYS and empty query texts and vote reasons as old (what
+        `tykbot purge` does; counts stay). Returns how many rows were touched."""
         if time.monotonic() - self._pruned_at < every_seconds and self._pruned_at:
             return 0
         self._pruned_at = time.monotonic()
         cutoff = datetime.now(UTC) - timedelta(days=self.settings.tykbot_retention_days)
         with self.session() as s:
-            return repo.prune_bookkeeping(s, cutoff)
+            purged = repo.purge_before(s, cutoff)
+            return repo.prune_bookkeeping(s, cutoff) + sum(purged.values())
 
     def claim_message(self, channel_id: str, ts: str) -> bool:
         """True the first time a message is answered (mention fires two events)."""

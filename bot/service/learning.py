@@ -11,6 +11,7 @@ corrected.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,11 @@ class ProposalView:
         }
 
 
+def gap_id(key: str) -> str:
+    """Eight hex digits naming an unknown-error group by its key."""
+    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
+
+
 @dataclass(frozen=True)
 class Gap:
     """A group of similar pastes nothing matched with confidence: an unknown error."""
@@ -80,9 +86,15 @@ class Gap:
     channels: tuple[str, ...]
     suggestions: tuple[Entry, ...]  # entries it might be an alias of
 
+    @property
+    def id(self) -> str:
+        """A short, stable name for the group (from its key), for `tykbot gaps alias ID ...`."""
+        return gap_id(self.key)
+
     def to_json(self) -> dict[str, Any]:
         """The group as JSON for the CLI."""
         return {
+            "id": self.id,
             "key": self.key,
             "example": self.example,
             "phrase": self.phrase,
@@ -327,6 +339,23 @@ class Learning(Feedback, CatalogEdits):
             if len(out) >= limit:
                 break
         return out
+
+    def find_gap(self, wanted: str, days: int = 30) -> Gap:
+        """The unknown-error group listed under `wanted` (its id or its key); EditError when
+        no current group has it (answered since, marked as noise, or older than `days`)."""
+        for gap in self.gaps(days=days, limit=MAX_GAP_PASTES):
+            if wanted in (gap.id, gap.key):
+                return gap
+        raise EditError(f"no unknown-error group {wanted!r} in the last {days} days")
+
+    def gap_to_entry(self, gap: Gap, changes: dict[str, Any], by: str) -> str:
+        """Add a new entry for an unknown error, its phrasing as the entry's first alias;
+        returns the new entry's id. `changes` needs at least the code and the message."""
+        values: dict[str, Any] = dict(changes)
+        if gap.phrase:
+            values["aliases"] = [*values.get("aliases", []), gap.phrase]
+        result = self.edit_entry("add", by=by, changes=values, reason="from an unknown error")
+        return result.entry.id
 
     def mark_gap_noise(self, key: str, by: str) -> None:
         """Stop listing an unknown-error group (and pastes like it) as a gap."""

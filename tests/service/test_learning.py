@@ -201,6 +201,18 @@ def test_purge_drops_old_texts_and_keeps_the_counts(service: Service) -> None:
     assert service.claim_message("C1", "1.1") is False  # the recent row is kept
 
 
+def test_a_running_bot_applies_the_retention_by_itself(service: Service) -> None:
+    old_id, _ = ask(service, '{"error": "Key not authorised"}', "U1")
+    new_id, _ = ask(service, '{"error": "Quota exceeded"}', "U2")
+    with service.session() as s:
+        row = s.get(QueryLog, old_id)
+        row.created_at = row.created_at.replace(year=2020)
+    service._pruned_at = 0.0  # as after a start: the first poll prunes
+    assert service.prune_if_due() >= 1
+    assert service.recall(old_id) is None and service.recall(new_id) is not None
+    assert service.stats()["queries"] == 2
+
+
 def test_votes_swap_priors_without_rebuilding_the_index(service: Service) -> None:
     before = service.matcher()
     rebuilds = service.rebuilds
