@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -417,15 +418,22 @@ class Learning(Feedback, CatalogEdits):
 
     # -- summaries --------------------------------------------------------------------------------
     def top_errors(
-        self, days: int = 7, user_id: str | None = None, limit: int = 5
+        self,
+        days: int = 7,
+        user_id: str | None = None,
+        limit: int = 5,
+        member_of: Collection[str] = (),
     ) -> list[tuple[Entry, int]]:
-        """The entries most often answered in the last days (in the channels `user_id` asked
-        tykbot in, when given), with counts."""
+        """The entries most often answered in the last days, with counts. With `user_id`: only
+        in that person's channels, the ones they are in (`member_of`) and the ones they asked
+        tykbot in."""
         since = datetime.now(UTC) - timedelta(days=days)
         with self.session() as s:
-            channels = repo.channels_of(s, user_id, since) if user_id else None
-            if channels == []:
-                return []
+            channels = None
+            if user_id:
+                channels = sorted(set(repo.channels_of(s, user_id, since)) | set(member_of))
+                if not channels:
+                    return []
             rows = repo.top_entries(s, since, channels, limit)
         return [(e, n) for e, n in ((self.entry(i), n) for i, n in rows) if e is not None]
 

@@ -48,6 +48,8 @@ class FakeSlack:
         self.thread_parents: dict[tuple[str, str], dict[str, Any]] = {}
         self.group_members: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}  # users.info answers by user id
+        # users.conversations by user id (a person not listed: the app lacks the scope)
+        self.memberships: dict[str, list[str]] = {}
         self.socket_url = "ws://127.0.0.1:9/never"
         # Seconds a method takes to answer (a slow Slack), and what was posted per thread.
         self.delays: dict[str, float] = {}
@@ -210,6 +212,12 @@ class FakeSlack:
             if user is None:
                 return Canned(body={"ok": False, "error": "user_not_found"})
             return Canned(body={"ok": True, "user": {"id": args.get("user"), **user}})
+        if method == "users.conversations":
+            channels = self.memberships.get(str(args.get("user")))
+            if channels is None:
+                return Canned(body={"ok": False, "error": "missing_scope"})
+            listed = [{"id": c, "is_member": True} for c in channels]
+            return Canned(body={"ok": True, "channels": listed, "response_metadata": {}})
         if method == "apps.connections.open":
             return Canned(body={"ok": True, "url": self.socket_url})
         return Canned()

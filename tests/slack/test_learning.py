@@ -14,6 +14,7 @@ from slack_sdk.models.views import View
 from bot.config import Settings
 from bot.service import Service
 from bot.slack import home_blocks as home
+from bot.slack import membership
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.harness import Harness, all_text, buttons
 
@@ -149,6 +150,20 @@ def test_app_home_for_everyone_and_for_admins(harness: Harness, service: Service
         assert heading in text
     ids = {e["action_id"] for b in admin["blocks"] if b["type"] == "actions" for e in b["elements"]}
     assert {home.APPROVE, home.REJECT, home.GAP_ENTRY, home.GAP_NOISE} <= ids
+
+
+def test_home_top_errors_are_those_of_the_channels_a_person_is_in(harness: Harness) -> None:
+    membership.forget()
+    harness.command_answer('{"error": "Key not authorised"}', user="UA", channel="CPAY")
+    harness.command_answer('{"error": "Quota exceeded"}', user="UB", channel="COTHER")
+    harness.fake.memberships["UNEW"] = ["CPAY", "CEMPTY"]  # never asked tykbot anything
+    open_home(harness, "UNEW")
+    text = all_text(published(harness.fake, 1)["blocks"])
+    assert "Key not authori" in text and "Quota" not in text
+    open_home(harness, "UB")  # no scope to list channels: the ones asked in
+    text = all_text(published(harness.fake, 2)["blocks"])
+    assert "Quota" in text and "Key not authori" not in text
+    membership.forget()
 
 
 def home_click(harness: Harness, element: dict[str, Any], block_id: str, **extra: Any) -> None:

@@ -44,6 +44,8 @@ def test_events_interactivity_and_minimum_scopes() -> None:
             "app_mentions:read",
             "channels:history",
             "groups:history",
+            "channels:read",
+            "groups:read",
             "usergroups:read",
             "users:read",
         ]

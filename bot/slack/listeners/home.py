@@ -17,6 +17,7 @@ from bot.slack import card_blocks as cards
 from bot.slack import home_blocks as home
 from bot.slack.admin import is_admin
 from bot.slack.deps import Deps, ack_now, guarded
+from bot.slack.membership import member_channels
 
 REASON = cards.REASON  # the plain_text_input of *Wrong error?* (block id `tyk_reason:<q>`)
 
@@ -33,7 +34,8 @@ def build_home(deps: Deps, client: WebClient, user_id: str, notes: tuple[str, ..
             weak=service.weak_entries(),
             helpfulness=feedback,
         )
-    mine = service.top_errors(days=7, user_id=user_id)
+    member_of = member_channels(client, user_id) or ()
+    mine = service.top_errors(days=7, user_id=user_id, member_of=member_of)
     return home.home_view(home.Home(top_errors=mine, admin=admin, notes=notes))
 
 
