@@ -190,6 +190,8 @@ class GatewayClient:
             conn.endheaders()
             response = conn.getresponse()
             body = self._read(response)
+            if expired.is_set():  # the timer closed the socket: what was read is cut short
+                raise TimeoutError
         except TimeoutError:
             return done(error=self._timeout_text(started))
         except ssl.SSLCertVerificationError as exc:
