@@ -24,7 +24,7 @@ from bot.store.repository import AuditRow
 CHECK_SHARE = "tyk_check_share"
 KEY_MODAL = "tyk_check_key"
 KEY_BLOCK = "tyk_check_key_input"
-KEY_INPUT = "key"
+KEY_INPUT = "value"
 MARKS = {OK: ":white_check_mark:", PROBLEM: ":x:"}
 
 
