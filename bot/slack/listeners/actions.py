@@ -138,6 +138,15 @@ class Click:
             replace_original=replace and not self.public,
         )
 
+    def share(self, msg: blocks.Message, what: str) -> None:
+        """Post `msg` in the channel and mark the private copy as shared."""
+        self.respond(response_type="in_channel", replace_original=False, unfurl_links=False, **msg)
+        self.respond(
+            replace_original=True,
+            text="Shared in the channel.",
+            blocks=[blocks.context(f":white_check_mark: You shared this {what} in the channel.")],
+        )
+
     def redraw(self, msg: blocks.Message) -> None:
         """Draw the clicked message again: private by response URL, public with chat.update."""
         if self.public:
@@ -303,17 +312,7 @@ def share(deps: Deps, click: Click) -> str:
         click.tell([blocks.section("That answer is too old to share; ask again.")])
         return "gone"
     view = cards.View(cards.SHARED, gateways=deps.gateways, shared_by=click.user_id)
-    click.respond(
-        response_type="in_channel",
-        replace_original=False,
-        unfurl_links=False,
-        **cards.answer_message(answer, view),
-    )
-    click.respond(
-        replace_original=True,
-        text="Shared in the channel.",
-        blocks=[blocks.context(":white_check_mark: You shared this answer in the channel.")],
-    )
+    click.share(cards.answer_message(answer, view), "answer")
     return "shared"
 
 

@@ -216,15 +216,5 @@ def share_check(deps: Deps, click: Click) -> str:
     if row is None or row.user_id != click.user_id:
         click.tell([blocks.section("Only the person who ran a check can share it.")])
         return "refused"
-    click.respond(
-        response_type="in_channel",
-        replace_original=False,
-        unfurl_links=False,
-        **views.result_message(row, shared_by=click.user_id),
-    )
-    click.respond(
-        replace_original=True,
-        text="Shared in the channel.",
-        blocks=[blocks.context(":white_check_mark: You shared this check in the channel.")],
-    )
+    click.share(views.result_message(row, shared_by=click.user_id), "check")
     return "shared"
