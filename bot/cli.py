@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import getpass
 import json
 import sys
@@ -21,6 +22,9 @@ from bot.catalog import (
     read_catalog_file,
 )
 from bot.config import Settings
+from bot.gateway.checks import gateway_hello
+from bot.gateway.client import GatewayClient
+from bot.gateway.gateways import GatewayConfigError, load_gateways
 from bot.service import (
     EditError,
     EditResult,
@@ -54,6 +58,10 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(review_app, name="review")
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(gaps_app, name="gaps")
+gateways_app = typer.Typer(
+    help="Tyk Gateways that gateway checks may read (TYKBOT_GATEWAYS).", no_args_is_help=True
+)
+app.add_typer(gateways_app, name="gateways")
 
 MAX_STDIN_BYTES = 5_000_000
 
@@ -639,6 +647,44 @@ def digest(
     except Exception as exc:  # SlackApiError, connection errors: one line
         fail(f"could not post the digest: {first_line(exc)}")
     typer.echo(f"posted the {days}-day digest to {channel}")
+
+
+# -- gateway checks -----------------------------------------------------------------------------
+@gateways_app.command("check")
+def gateways_check() -> None:
+    """GET /hello on each configured gateway: one line each with its version and health."""
+    try:
+        gateways = load_gateways(Settings())
+    except GatewayConfigError as exc:
+        fail(str(exc))
+    if not gateways:
+        fail("no gateways configured: set TYKBOT_GATEWAYS=name=https://host:port", 1)
+    lines = [gateway_hello(GatewayClient(g)) for g in gateways]
+    for line in lines:
+        typer.echo(line)
+    if any(": version " not in line for line in lines):
+        raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Gateway checks people ran (or were refused): who, when, gateway, calls, outcome."""
+    rows = open_service().audit(limit)
+    if as_json:
+        _echo_json([{**dataclasses.asdict(r), "at": r.at.isoformat()} for r in rows])
+        return
+    if not rows:
+        typer.echo("No gateway checks yet.")
+    for r in rows:
+        typer.echo(
+            f"#{r.id:<5d} {r.at:%Y-%m-%d %H:%M} {r.user_id} {r.gateway} {r.outcome:8s} "
+            f"{r.target or '-'}: {r.verdict}"
+        )
+        for call in r.calls:
+            typer.echo(f"       {call}")
 
 
 @app.command()

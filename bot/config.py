@@ -69,8 +69,16 @@ class Settings(BaseSettings):
     tykbot_retention_days: int = Field(default=30, ge=1)
     # Approve a learned phrasing once this many different people confirmed it (0: admins only).
     tykbot_learn_auto_approve: int = 0
+    # Gateway checks: `name=url` pairs (`prod=https://gw.internal:8080,staging=...`); each
+    # gateway's secret is read from TYKBOT_GATEWAY_SECRET_<NAME> (or the file named by
+    # TYKBOT_GATEWAY_SECRET_<NAME>_FILE) when a check runs, never stored in Settings.
+    tykbot_gateways: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Who may run gateway checks: Slack user ids and/or user group ids (S...); admins if empty.
+    tykbot_checkers: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("tykbot_admins", "tykbot_allowed_bots", mode="before")
+    @field_validator(
+        "tykbot_admins", "tykbot_allowed_bots", "tykbot_gateways", "tykbot_checkers", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_ids(value)

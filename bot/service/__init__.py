@@ -20,12 +20,13 @@ from bot.service.catalog_edits import (
 )
 from bot.service.core import ServiceCore, knowledge_fingerprint
 from bot.service.feedback import Feedback, VoteOutcome
+from bot.service.gateway_checks import GatewayChecks
 from bot.service.jobs import Jobs, JobView
 from bot.service.learning import EntryFeedback, Gap, Learning, ProposalView
 from bot.service.retention import Retention
 
 
-class Service(Jobs, Answering, Learning, Bookkeeping, Retention):
+class Service(Jobs, Answering, Learning, Bookkeeping, Retention, GatewayChecks):
     """tykbot's use cases over one database."""
 
 
@@ -41,6 +42,7 @@ __all__ = [
     "EntryFeedback",
     "Feedback",
     "Gap",
+    "GatewayChecks",
     "ImportRejected",
     "InputError",
     "JobView",

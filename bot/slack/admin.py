@@ -61,3 +61,16 @@ def is_admin(settings: Settings, client: WebClient, user_id: str) -> bool:
     if group and user_id in group_members(client, group):
         return True
     return settings.tykbot_workspace_admins_are_admins and is_workspace_admin(client, user_id)
+
+
+def is_checker(settings: Settings, client: WebClient, user_id: str) -> bool:
+    """Whether a Slack user may run gateway checks: TYKBOT_CHECKERS (user ids, or user group
+    ids starting with S), or the tykbot admins when it is empty."""
+    if not user_id:
+        return False
+    if not settings.tykbot_checkers:
+        return is_admin(settings, client, user_id)
+    if user_id in settings.tykbot_checkers:
+        return True
+    groups = [g for g in settings.tykbot_checkers if g.startswith("S")]
+    return any(user_id in group_members(client, g) for g in groups)

@@ -16,7 +16,7 @@ from bot.service import Service
 from bot.slack.client import make_client
 from bot.slack.deps import Deps
 from bot.slack.jobs import JobRunner
-from bot.slack.listeners import actions, admin, commands, events, home, shortcuts, views
+from bot.slack.listeners import actions, admin, checks, commands, events, home, shortcuts, views
 from bot.slack.metrics import Metrics
 
 log = logging.getLogger("bot.slack")
@@ -93,7 +93,7 @@ def build_app(
             max_workers=settings.tykbot_threads, thread_name_prefix="tykbot-lazy"
         ),
     )
-    for module in (commands, events, actions, shortcuts, views, admin, home):
+    for module in (commands, events, actions, checks, shortcuts, views, admin, home):
         module.register(bolt, deps)
     _acknowledge_the_rest(bolt)
     return SlackApp(bolt=bolt, deps=deps)

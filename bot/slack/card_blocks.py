@@ -48,6 +48,8 @@ HIDE_DETAILS = "tyk_hide_details"
 EXPLAIN = "tyk_explain"  # a row of a list
 EDIT = "tyk_edit"  # admins: open the entry in the edit modal
 REASON = "tyk_reason"  # the optional reason typed under *Wrong error?*
+CHECK = "tyk_check"  # tyk_check_0, tyk_check_1: *Check on <gateway>*; tyk_check_pick: a select
+MAX_CHECK_BUTTONS = 2  # more gateways than this: one select menu instead of buttons
 
 # Where an answer is shown; it decides the buttons and the wording.
 PRIVATE = "private"  # /tykerror's ephemeral reply
@@ -75,6 +77,7 @@ class View:
     shared_by: str = ""  # user id credited on a shared answer
     voted: str = ""  # an acknowledgement that replaces the vote buttons (the voter's copy)
     intro: str = ""  # one line above the card (mrkdwn, escaped), counted in its budget
+    gateways: tuple[str, ...] = ()  # configured gateways: *Check on <name>* (none: no button)
 
     def state(self) -> dict[str, Any]:
         """What a button carries to draw the message again."""
@@ -247,7 +250,34 @@ def actions_block(answer: Answer, candidate: Candidate, view: View) -> Block | N
         elements.append(button("Share in channel", SHARE, share, style="primary"))
     if view.admin and view.surface in (PRIVATE, MODAL_VIEW, PICKED):
         elements.append(button("Edit", EDIT, {"e": candidate.entry.id}))
+    if view.surface != MODAL_VIEW:
+        elements.extend(check_elements(ref, view.gateways))
     return {"type": "actions", "block_id": FEEDBACK_BLOCK, "elements": elements}
+
+
+def check_elements(ref: dict[str, Any], gateways: Sequence[str]) -> list[Block]:
+    """*Check on prod* per gateway, or one select menu when there are many (none: nothing)."""
+    if len(gateways) <= MAX_CHECK_BUTTONS:
+        return [
+            button(clip(f"Check on {g}", MAX_BUTTON_TEXT), f"{CHECK}_{i}", {**ref, "g": g})
+            for i, g in enumerate(gateways)
+        ]
+    options = [
+        {
+            "text": {"type": "plain_text", "text": clip(f"Check on {g}", 75)},
+            "value": json.dumps({**ref, "g": g}, separators=(",", ":"))[:150],
+        }
+        for g in gateways[:100]
+    ]
+    placeholder = {"type": "plain_text", "text": "Check on a gateway…"}
+    return [
+        {
+            "type": "static_select",
+            "action_id": f"{CHECK}_pick",
+            "placeholder": placeholder,
+            "options": options,
+        }
+    ]
 
 
 def answer_blocks(answer: Answer, view: View, more: Sequence[Answer] = ()) -> list[Block]:

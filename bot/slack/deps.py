@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
+from bot.gateway.gateways import gateway_names
 from bot.service import Service
 from bot.slack import blocks
 from bot.slack.metrics import Metrics
@@ -24,6 +25,11 @@ class Deps:
     service: Service
     metrics: Metrics
     jobs: JobRunner | None = None
+
+    @property
+    def gateways(self) -> tuple[str, ...]:
+        """The gateways checks may run on (empty: no check button, help line or Home text)."""
+        return gateway_names(self.settings)
 
 
 def ack_now(ack: Any) -> None:

@@ -277,3 +277,22 @@ class GapMark(Base):
     action: Mapped[str] = mapped_column(String(20), default="noise")
     marked_by: Mapped[str] = mapped_column(String(80))
     marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GatewayCheck(Base):
+    """One gateway check someone asked for (or was refused): the audit trail. Holds no secret:
+    a key appears only as its last 4 characters."""
+
+    __tablename__ = "gateway_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[str] = mapped_column(String(80))
+    channel_id: Mapped[str] = mapped_column(String(80), default="")
+    gateway: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(300), default="")
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    calls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)

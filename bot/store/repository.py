@@ -24,6 +24,7 @@ from bot.store.models import (
     EntryRevision,
     EntryRow,
     GapMark,
+    GatewayCheck,
     HandledMessage,
     Job,
     ProcessedEvent,
@@ -921,3 +922,48 @@ def purge_before(session: Session, cutoff: datetime) -> dict[str, int]:
             session.execute(delete(ThreadMessage).where(ThreadMessage.updated_at < cutoff))
         ),
     }
+
+
+# -- gateway checks (audit) ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class AuditRow:
+    """One audited gateway check."""
+
+    id: int
+    at: datetime
+    user_id: str
+    channel_id: str
+    gateway: str
+    target: str
+    kinds: list[str]
+    calls: list[str]
+    outcome: str
+    verdict: str
+    evidence: list[str]
+
+
+def _audit_row(row: GatewayCheck) -> AuditRow:
+    return AuditRow(
+        row.id, row.at, row.user_id, row.channel_id, row.gateway, row.target,
+        list(row.kinds), list(row.calls), row.outcome, row.verdict, list(row.evidence),
+    )  # fmt: skip
+
+
+def add_gateway_check(session: Session, **fields: Any) -> int:
+    """Write one audit row; returns its id."""
+    row = GatewayCheck(at=utcnow(), **fields)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def gateway_check(session: Session, check_id: int) -> AuditRow | None:
+    """One audit row."""
+    row = session.get(GatewayCheck, check_id)
+    return _audit_row(row) if row is not None else None
+
+
+def gateway_checks(session: Session, limit: int) -> list[AuditRow]:
+    """The latest audit rows, newest first."""
+    rows = session.scalars(select(GatewayCheck).order_by(GatewayCheck.id.desc()).limit(limit))
+    return [_audit_row(r) for r in rows]

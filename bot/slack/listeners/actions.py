@@ -138,6 +138,15 @@ class Click:
             replace_original=replace and not self.public,
         )
 
+    def share(self, msg: blocks.Message, what: str) -> None:
+        """Post `msg` in the channel and mark the private copy as shared."""
+        self.respond(response_type="in_channel", replace_original=False, unfurl_links=False, **msg)
+        self.respond(
+            replace_original=True,
+            text="Shared in the channel.",
+            blocks=[blocks.context(f":white_check_mark: You shared this {what} in the channel.")],
+        )
+
     def redraw(self, msg: blocks.Message) -> None:
         """Draw the clicked message again: private by response URL, public with chat.update."""
         if self.public:
@@ -195,6 +204,7 @@ def toggle_details(deps: Deps, click: Click, show: bool) -> str:
     surface = click.surface()
     view = cards.View(
         surface,
+        gateways=deps.gateways,
         details=show,
         admin=_admin(deps, click, surface),
         shared_by=click.shared_by(),
@@ -238,7 +248,9 @@ def _acknowledge(deps: Deps, click: Click, query_id: int, thanks: str) -> None:
         click.tell([blocks.context(thanks)], replace=True)
         return
     surface = click.surface()
-    view = cards.View(surface, admin=_admin(deps, click, surface), voted=thanks)
+    view = cards.View(
+        surface, gateways=deps.gateways, admin=_admin(deps, click, surface), voted=thanks
+    )
     if click.in_modal:
         click.redraw_modal(answer, view)
     else:
@@ -287,7 +299,7 @@ def choose(deps: Deps, click: Click) -> str:
     if picked is None or picked.best is None:
         return "gone"
     thanks = cards.vote_thanks(False, "new", picked.best.entry)
-    view = cards.View(cards.PICKED, admin=_admin(deps, click, cards.PICKED))
+    view = cards.View(cards.PICKED, gateways=deps.gateways, admin=_admin(deps, click, cards.PICKED))
     click.tell(cards.picked_blocks(picked, thanks, view), replace=True)
     return "chosen"
 
@@ -299,18 +311,8 @@ def share(deps: Deps, click: Click) -> str:
     if answer is None or answer.best is None:
         click.tell([blocks.section("That answer is too old to share; ask again.")])
         return "gone"
-    view = cards.View(cards.SHARED, shared_by=click.user_id)
-    click.respond(
-        response_type="in_channel",
-        replace_original=False,
-        unfurl_links=False,
-        **cards.answer_message(answer, view),
-    )
-    click.respond(
-        replace_original=True,
-        text="Shared in the channel.",
-        blocks=[blocks.context(":white_check_mark: You shared this answer in the channel.")],
-    )
+    view = cards.View(cards.SHARED, gateways=deps.gateways, shared_by=click.user_id)
+    click.share(cards.answer_message(answer, view), "answer")
     return "shared"
 
 
@@ -321,7 +323,7 @@ def explain_entry(deps: Deps, click: Click) -> str:
     if answer is None:
         click.tell([blocks.section("That entry no longer exists; list the code again.")])
         return "gone"
-    view = cards.View(cards.PICKED, admin=_admin(deps, click, cards.PICKED))
+    view = cards.View(cards.PICKED, gateways=deps.gateways, admin=_admin(deps, click, cards.PICKED))
     click.respond(
         response_type="ephemeral", replace_original=False, **cards.answer_message(answer, view)
     )

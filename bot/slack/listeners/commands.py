@@ -15,9 +15,10 @@ from bot.service import InputError
 from bot.slack import blocks
 from bot.slack import card_blocks as cards
 from bot.slack.admin import is_admin
+from bot.slack.check_blocks import check_help_line
 from bot.slack.deps import Deps, guarded
 from bot.slack.listeners import admin as admin_commands
-from bot.slack.listeners import home
+from bot.slack.listeners import checks, home
 from bot.slack.payloads import plain_text
 
 HELP_WORDS = {"", "help", "-h", "--help", "?", "usage"}
@@ -93,8 +94,10 @@ def answer_command(
     stats_reply = home.stats_command(deps, words)
     if stats_reply is not None:
         return stats_reply
+    if first == "check" and deps.gateways:
+        return checks.check_command(deps, client, command, words[1:])
     if first in HELP_WORDS and len(words) <= 1:
-        return blocks.help_message(), "help"
+        return help_message(deps), "help"
     if first == "autoreply" and len(words) <= 2:
         return autoreply(deps, client, user_id, channel_id, words[1:]), "autoreply"
     if first == "search" and len(words) > 1:
@@ -112,12 +115,14 @@ def answer_command(
             text, source="slash", user_id=user_id, channel_id=channel_id, limit=3
         )
     except InputError as exc:
-        return blocks.help_message(str(exc)), "help"
+        return help_message(deps, str(exc)), "help"
     if answer.best is None:
-        msg = cards.answer_message(answer, cards.View(cards.PRIVATE))
-        msg["blocks"] = blocks.cap(msg["blocks"] + blocks.help_message()["blocks"])
+        msg = cards.answer_message(answer, cards.View(cards.PRIVATE, gateways=deps.gateways))
+        msg["blocks"] = blocks.cap(msg["blocks"] + help_message(deps)["blocks"])
         return msg, "no_match"
-    view = cards.View(cards.PRIVATE, admin=is_admin(deps.settings, client, user_id))
+    view = cards.View(
+        cards.PRIVATE, gateways=deps.gateways, admin=is_admin(deps.settings, client, user_id)
+    )
     return cards.answer_message(answer, view), "answered"
 
 
@@ -135,3 +140,12 @@ def autoreply(
         return blocks.text_message("Only tykbot admins can switch auto-replies; ask one of them.")
     deps.service.set_autoreply(channel_id, wanted == "on", by=user_id)
     return blocks.text_message(blocks.autoreply_text(channel_id, wanted == "on", changed=True))
+
+
+def help_message(deps: Deps, note: str = "") -> blocks.Message:
+    """The help, with the `check` line when gateways are configured."""
+    msg = blocks.help_message(note)
+    line = check_help_line(deps.gateways)
+    if line:
+        msg["blocks"].append(blocks.section(blocks.escape(line)))
+    return msg

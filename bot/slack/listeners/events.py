@@ -155,7 +155,9 @@ def thread_message(deps: Deps, state: ThreadState) -> blocks.Message | None:
     answers = deps.service.recall_many(state.query_ids)
     if not answers:
         return None
-    return cards.answer_message(answers[0], cards.View(cards.THREAD), answers[1:])
+    return cards.answer_message(
+        answers[0], cards.View(cards.THREAD, gateways=deps.gateways), answers[1:]
+    )
 
 
 MARKER = "tykbot_answer"
@@ -277,7 +279,7 @@ def answer_mention(deps: Deps, client: WebClient, job: JobView) -> str:
         )
         outcome = "help"
     else:
-        reply = cards.answer_message(answer, cards.View(cards.MENTION))
+        reply = cards.answer_message(answer, cards.View(cards.MENTION, gateways=deps.gateways))
         outcome = "replied" if answer.best else "no_match"
         if answer.query_id is not None:
             reply = {**reply, "metadata": answer_marker(answer.query_id)}

@@ -67,7 +67,9 @@ def post_in_thread(
             thread_ts=thread_ts,
             unfurl_links=False,
             unfurl_media=False,
-            **cards.answer_message(answer, cards.View(cards.SHARED, shared_by=user_id)),
+            **cards.answer_message(
+                answer, cards.View(cards.SHARED, gateways=deps.gateways, shared_by=user_id)
+            ),
         )
     except SlackApiError as exc:
         if exc.response.get("error") not in NOT_MEMBER:
