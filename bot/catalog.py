@@ -58,6 +58,9 @@ def fill_template(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER_RE.sub(fill, template)
 
 
+OVERRIDE_ID_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")  # a TykErrors id
+
+
 class CatalogError(ValueError):
     """A knowledge file or docs page that cannot be read as a catalog."""
 
@@ -88,6 +91,9 @@ class Entry:
     action: str = ""
     note: str = ""
     aliases: tuple[str, ...] = ()
+    # The gateway's `TykErrors` ids this entry stands for (`auth.key_not_found`, ...): the keys
+    # of tyk.conf `override_messages` that re-word it (see `override_changes`).
+    override_ids: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     versions: tuple[VersionNote, ...] = ()
     docs_url: str = DOCS_URL
@@ -155,6 +161,7 @@ class Entry:
             action=str(data.get("action") or "").strip(),
             note=str(data.get("note") or "").strip(),
             aliases=tuple(str(a) for a in data.get("aliases") or ()),
+            override_ids=_override_ids(data.get("override_ids"), data.get("id")),
             tags=tuple(str(t) for t in data.get("tags") or ()),
             versions=versions,
             docs_url=str(data.get("docs_url") or DOCS_URL),
@@ -189,6 +196,21 @@ def diff_entries(before: Entry | None, after: Entry) -> dict[str, dict[str, Any]
         for name, value in new.items()
         if old.get(name) != value
     }
+
+
+def is_override_id(text: str) -> bool:
+    """Whether `text` has the shape of a TykErrors id such as `auth.key_not_found`."""
+    return bool(OVERRIDE_ID_RE.match(text))
+
+
+def _override_ids(value: Any, entry: Any) -> tuple[str, ...]:
+    ids = tuple(str(i).strip() for i in value or ())
+    bad = [i for i in ids if not is_override_id(i)]
+    if bad:
+        raise CatalogError(
+            f"entry {entry!r}: {bad[0]!r} is not a TykErrors id (auth.key_not_found)"
+        )
+    return tuple(dict.fromkeys(ids))
 
 
 def _prevalence(value: Any, entry: Any) -> float:
@@ -462,8 +484,7 @@ def dump_entries(entries: Iterable[Entry], header: str = "") -> str:
 # -- operators' override_messages ----------------------------------------------------------------
 # tyk.conf `override_messages` re-words the gateway's registered errors (the `TykErrors` ids,
 # e.g. `auth.auth_field_missing`): `{"<id>": {"code": 401, "message": "…"}}`. Entries name the
-# ids they stand for among their aliases, so an operator's texts can be added to the right ones.
-_OVERRIDE_ID_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+# ids they stand for in `override_ids`, so an operator's texts can be added to the right ones.
 
 
 @dataclass(frozen=True)
@@ -488,7 +509,7 @@ def read_overrides(text: str) -> list[Override]:
         raise CatalogError("override_messages must be an object of {id: {code, message}}")
     out: list[Override] = []
     for error_id, value in section.items():
-        if not _OVERRIDE_ID_RE.match(str(error_id)):
+        if not is_override_id(str(error_id)):
             if "override_messages" in data:
                 raise CatalogError(f"{error_id!r} is not a TykErrors id like auth.key_not_found")
             continue  # a whole tyk.conf without the section: nothing to read
@@ -514,7 +535,7 @@ def override_changes(
     changes: dict[str, dict[str, Any]] = {}
     unknown: list[str] = []
     for o in overrides:
-        named = [e for e in entries if o.error_id in {a.lower() for a in e.aliases}]
+        named = [e for e in entries if o.error_id in e.override_ids]
         if not named:
             unknown.append(o.error_id)
             continue

@@ -130,3 +130,47 @@ def test_every_tykerrors_id_the_issue_names_is_on_an_entry() -> None:
     changes, unknown = override_changes(entries, [Override(i, f"re-worded {i}") for i in ids])
     assert unknown == []
     assert len(changes) == 4  # two ids stand for `Access to this API has been disallowed`
+
+
+# The gateway's whole `TykErrors` registry (gateway/mw_auth_key.go, mw_oauth2_key_exists.go at
+# master@31e219bebd55) and the entry each id re-words.
+TYKERRORS = {
+    "auth.auth_field_missing": "401-authorization-field-missing",
+    "auth.key_not_found": "403-access-to-this-api-has-been-disallowed",
+    "auth.cert_not_found": "403-access-to-this-api-has-been-disallowed",
+    "auth.key_is_invalid": "403-access-to-this-api-has-been-disallowed",
+    "auth.cert_mismatch": "403-access-to-this-api-has-been-disallowed",
+    "auth.cert_expired": "403-certificate-has-expired",
+    "auth.cert_required": "401-client-certificate-required",
+    "oauth.auth_field_missing": "400-authorization-field-missing",
+    "oauth.auth_field_malformed": "400-bearer-token-malformed",
+    "oauth.key_not_found": "400-key-not-authorized",
+    "oauth.client_deleted": "403-key-not-authorised-oauth-client-access-was-revoked",
+}
+
+
+def test_every_tykerrors_id_is_the_override_id_of_one_entry_and_no_alias() -> None:
+    entries = load_knowledge()
+    named = {i: [e.id for e in entries if i in e.override_ids] for i in TYKERRORS}
+    assert named == {i: [eid] for i, eid in TYKERRORS.items()}
+    assert {i for e in entries for i in e.override_ids} == set(TYKERRORS)
+    assert not [(e.id, a) for e in entries for a in e.aliases if a in TYKERRORS]
+
+
+def test_overrides_find_entries_by_override_ids_not_by_aliases() -> None:
+    from bot.catalog import Override, override_changes
+
+    by_id = Entry(id="a", code=403, message="Old words", override_ids=("auth.key_not_found",))
+    by_alias = Entry(id="b", code=403, message="Other words", aliases=("auth.key_not_found",))
+    changes, unknown = override_changes(
+        [by_id, by_alias], [Override("auth.key_not_found", "New words", 401)]
+    )
+    assert changes == {"a": {"aliases": ["New words"], "gateway_codes": [403, 401]}}
+    assert unknown == []
+
+
+def test_override_ids_must_look_like_tykerrors_ids_and_round_trip() -> None:
+    entry = Entry(id="a", code=403, message="m", override_ids=("auth.key_not_found",))
+    assert Entry.from_dict(entry.to_dict()).override_ids == ("auth.key_not_found",)
+    with pytest.raises(CatalogError, match="TykErrors id"):
+        Entry.from_dict({"id": "a", "code": 403, "message": "m", "override_ids": ["Key gone"]})

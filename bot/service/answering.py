@@ -204,7 +204,8 @@ class Answering(ServiceCore):
         return [a for a in (self.recall(q) for q in query_ids) if a is not None]
 
     def search(self, words: str, limit: int = 10) -> list[Candidate]:
-        """Entries whose message, aliases, cause, action or tags mention the words (ranked)."""
+        """Entries whose message, aliases, override ids, cause, action or tags mention the words
+        (ranked)."""
         wanted = [w for w in words.lower().split() if w]
         if not wanted:
             return []
@@ -218,6 +219,7 @@ class Answering(ServiceCore):
                 [
                     entry.message,
                     *entry.aliases,
+                    *entry.override_ids,
                     entry.cause,
                     entry.action,
                     entry.guidance,

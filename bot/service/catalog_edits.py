@@ -31,6 +31,7 @@ from bot.catalog import (
     entry_id,
     entry_values,
     import_docs_rows,
+    is_override_id,
     load_knowledge,
     template_names,
 )
@@ -57,6 +58,7 @@ EDITABLE = (
     "versions",
     "gateway_message",
     "gateway_codes",
+    "override_ids",
 )
 LABELS = {
     "code": "Status code",
@@ -75,6 +77,7 @@ LABELS = {
     "versions": "Version notes",
     "gateway_message": "Gateway wording",
     "gateway_codes": "Gateway codes",
+    "override_ids": "override_messages ids",
     "status": "Status",
     "origin": "Origin",
     "reaches_clients": "Reaches clients",
@@ -218,6 +221,7 @@ def form_values(entry: Entry | None) -> dict[str, str]:
         "versions": "\n".join(f"{v.applies}: {v.note}" for v in entry.versions),
         "gateway_message": entry.gateway_message,
         "gateway_codes": ", ".join(str(c) for c in entry.gateway_codes),
+        "override_ids": ", ".join(entry.override_ids),
     }
 
 
@@ -239,6 +243,13 @@ def form_changes(texts: Mapping[str, str | None]) -> dict[str, Any]:
             out[name] = list(dict.fromkeys(_lines(text)))
         elif name == "tags":
             out[name] = list(dict.fromkeys(t for t in _SPLIT.split(text) if t))
+        elif name == "override_ids":
+            ids = list(dict.fromkeys(t for t in _SPLIT.split(text) if t))
+            bad = [i for i in ids if not is_override_id(i)]
+            if bad:
+                errors[name] = f"TykErrors ids such as auth.key_not_found, not {bad[0]!r}"
+            else:
+                out[name] = ids
         elif name == "gateway_codes":
             words = [w for w in _SPLIT.split(text) if w]
             if not all(w.isdigit() for w in words):
@@ -311,6 +322,12 @@ def build_entry(before: Entry | None, values: Mapping[str, Any]) -> Entry:
     ):
         errors["gateway_codes"] = "status codes from 100 to 599, separated by commas"
         fixed["gateway_codes"] = []
+    ids = fixed.get("override_ids") or []
+    if not isinstance(ids, list | tuple) or any(
+        not isinstance(i, str) or not is_override_id(i) for i in ids
+    ):
+        errors["override_ids"] = "TykErrors ids such as auth.key_not_found, separated by commas"
+        fixed["override_ids"] = []
     try:
         entry = Entry.from_dict(fixed)
     except CatalogError as exc:

@@ -48,6 +48,8 @@ _HINTS = {
     + ", ".join("{" + name + "}" for name in PLACEHOLDERS)
     + " are filled from the paste.",
     "gateway_codes": "Codes the gateway really sends it with, separated by commas.",
+    "override_ids": "The tyk.conf override_messages keys that re-word it, such as "
+    "auth.key_not_found, separated by commas.",
     "summary": "One line, at most 120 characters.",
 }
 _REQUIRED = {"code", "message"}

@@ -48,6 +48,7 @@ class EntryRow(Base):
     action: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    override_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     versions: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     docs_url: Mapped[str] = mapped_column(String(500), default="")
     source: Mapped[str] = mapped_column(String(300), default="")

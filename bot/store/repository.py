@@ -83,6 +83,7 @@ def row_to_entry(row: EntryRow) -> Entry:
             "action": row.action,
             "note": row.note,
             "aliases": [a.text for a in row.aliases],
+            "override_ids": list(row.override_ids or []),
             "tags": list(row.tags or []),
             "versions": list(row.versions or []),
             "docs_url": row.docs_url,
@@ -108,6 +109,7 @@ def _fill_row(row: EntryRow, entry: Entry, alias_origin: str) -> None:
     row.action = entry.action
     row.note = entry.note
     row.tags = list(entry.tags)
+    row.override_ids = list(entry.override_ids)
     row.versions = [{"applies": v.applies, "note": v.note} for v in entry.versions]
     row.docs_url = entry.docs_url
     row.source = entry.source

@@ -48,6 +48,7 @@ def test_an_edit_is_a_revision_with_its_fields_before_and_after(service: Service
         ({"docs_url": "not a link"}, "docs_url"),
         ({"aliases": ["Key not authorised"]}, "aliases"),
         ({"code": 400, "message": "Key not authorized"}, "message"),
+        ({"override_ids": ["Key not authorised"]}, "override_ids"),
     ],
 )
 def test_bad_fields_are_refused_by_name_and_nothing_changes(
@@ -66,8 +67,36 @@ def test_form_texts_round_trip_and_bad_texts_name_their_field(service: Service) 
         {"applies": v.applies, "note": v.note} for v in entry.versions
     ]
     with pytest.raises(ValidationError) as raised:
-        form_changes({"code": "four", "versions": "no range here", "gateway_codes": "4x"})
-    assert set(raised.value.errors) == {"code", "versions", "gateway_codes"}
+        form_changes(
+            {
+                "code": "four",
+                "versions": "no range here",
+                "gateway_codes": "4x",
+                "override_ids": "auth.key_not_found, Key not found",
+            }
+        )
+    assert set(raised.value.errors) == {"code", "versions", "gateway_codes", "override_ids"}
+    ids = "auth.key_not_found, auth.cert_mismatch"
+    assert form_changes({"override_ids": ids}) == {
+        "override_ids": ["auth.key_not_found", "auth.cert_mismatch"]
+    }
+
+
+def test_override_ids_are_edited_and_kept_by_the_store(service: Service) -> None:
+    record = service.entry_record(QUOTA)
+    assert record.entry.override_ids == ()
+    service.edit_entry(
+        "edit",
+        by="UADMIN",
+        entry_id=QUOTA,
+        changes={"override_ids": ["quota.exceeded"]},
+        expected_version=record.version,
+    )
+    assert service.entry_record(QUOTA).entry.override_ids == ("quota.exceeded",)
+    assert service.history(QUOTA)[0].changes["override_ids"] == {
+        "before": [],
+        "after": ["quota.exceeded"],
+    }
 
 
 def test_a_stale_save_is_a_conflict_that_keeps_both_texts(service: Service) -> None:

@@ -22,6 +22,12 @@ def test_first_use_creates_the_schema_and_loads_knowledge(service: Service) -> N
     assert service.prepare() is None  # nothing new the second time
 
 
+def test_override_ids_are_stored_and_read_back(service: Service) -> None:
+    entry = service.entry_record("403-access-to-this-api-has-been-disallowed").entry
+    assert "auth.cert_mismatch" in entry.override_ids
+    assert "auth.cert_mismatch" not in entry.aliases
+
+
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(service: Service) -> None:
     if service.engine.dialect.name != "sqlite":
         pytest.skip("SQLite only")
