@@ -9,7 +9,7 @@ client secrets never).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -165,8 +165,7 @@ class Checker:
     client: GatewayClient
     target: Target
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    _api: Reply | None = None
-    _api_def: dict[str, Any] | None = None
+    _api: tuple[dict[str, Any] | None, Finding | None] | None = None
 
     @property
     def values(self) -> dict[str, str]:
@@ -174,9 +173,12 @@ class Checker:
 
     # -- the API definition, by id or listen path ----------------------------------------------
     def api(self) -> tuple[dict[str, Any] | None, Finding | None]:
-        """The API definition, or the Finding that says why there is none."""
-        if self._api_def is not None:
-            return self._api_def, None
+        """The API definition, or the Finding that says why there is none (fetched once)."""
+        if self._api is None:
+            self._api = self._fetch_api()
+        return self._api
+
+    def _fetch_api(self) -> tuple[dict[str, Any] | None, Finding | None]:
         api_id, listen = self.values.get("api_id"), self.values.get("listen_path")
         if api_id:
             reply = self.client.get("/tyk/apis/{id}", id=api_id)
@@ -186,7 +188,6 @@ class Checker:
                 )
             if not reply.ok or not isinstance(reply.data, dict):
                 return None, _failed("api", reply)
-            self._api_def = reply.data
             return reply.data, None
         if listen:
             reply = self.client.get("/tyk/apis")
@@ -196,7 +197,6 @@ class Checker:
             for d in reply.data:
                 proxy = d.get("proxy") if isinstance(d, dict) else None
                 if isinstance(proxy, dict) and _norm_path(str(proxy.get("listen_path"))) == wanted:
-                    self._api_def = d
                     return d, None
             return None, Finding("api", PROBLEM, f"No API on this gateway listens on {listen}.")
         return None, Finding("api", UNKNOWN, "The paste names no API id or listen path to check.")
@@ -436,7 +436,13 @@ def run_checks(client: GatewayClient, target: Target, kinds: Iterable[str]) -> C
     findings: list[Finding] = []
     for kind in kinds:
         finding = CHECKS[kind](checker)
-        findings.append(finding)
+        same = next((i for i, f in enumerate(findings) if f.verdict == finding.verdict), None)
+        if same is None:
+            findings.append(finding)
+        else:  # two checks that end in one fact (the API is missing) say it once
+            before = findings[same]
+            extra = tuple(e for e in finding.evidence if e not in before.evidence)
+            findings[same] = replace(before, evidence=before.evidence + extra)
         last = client.calls[-1] if client.calls else None
         if last is not None and last.status == 0:
             break  # down or slow: don't wait on it again

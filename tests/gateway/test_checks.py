@@ -110,3 +110,17 @@ def test_a_gateway_that_hangs_ends_the_check_with_one_line(
 def test_hello_line(tyk: FakeGateway, gateway: Gateway) -> None:
     tyk.routes["/hello"] = (200, fx.HELLO)
     assert gateway_hello(GatewayClient(gateway)) == "prod: version v5.5.0, status pass (redis pass)"
+
+
+def test_a_missing_api_is_fetched_once_and_said_once(tyk: FakeGateway, gateway: Gateway) -> None:
+    tyk.routes.update({"/hello": (200, fx.HELLO)})
+    client = GatewayClient(gateway)
+    result = run_checks(client, Target(dict(HOST)), ["api", "upstream", "oauth"])
+    assert result.outcome == PROBLEM
+    assert [f.verdict for f in result.findings].count(
+        f"API {fx.API_ID} does not exist on this gateway."
+    ) == 1
+    assert [c for c in result.calls if c.startswith(f"GET {API} ")] and len(
+        [c for c in result.calls if c.startswith(f"GET {API} ")]
+    ) == 1
+    assert "gateway dependency redis: pass" in result.text()
