@@ -364,6 +364,7 @@ def _line_of(starts: list[int], pos: int) -> int:
 def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: Clues) -> None:
     # Where each line starts (str.splitlines breaks where _NEWLINE_RE does).
     starts = [0, *itertools.accumulate(map(len, text.splitlines(keepends=True)))]
+    kinds: dict[int, str] = {}  # each line's log kind, read once however many fields it has
     for m in _JSON_FIELD_RE.finditer(text):
         at = min(_line_of(starts, m.start()), len(ranks) - 1)
         rank = ranks[at]
@@ -371,11 +372,13 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
             continue
         key, value = m.group(1).lower(), _unquote(f'"{m.group(2)}"')
         if key in ("msg", "message") and _is_log_object(text, m.start()):
-            clues.add_fragment(value, _log_kind(lines[at]), rank)
+            if at not in kinds:
+                kinds[at] = _log_kind(lines[at])
+            clues.add_fragment(value, kinds[at], rank)
         else:
             clues.add_fragment(value, "error-field", rank)
         _add_parts(value, clues, rank)
-    for line, rank in zip(lines, ranks, strict=True):
+    for at, (line, rank) in enumerate(zip(lines, ranks, strict=True)):
         if rank == FOLDED or (
             "msg=" not in line and "message=" not in line and "level=" not in line
         ):
@@ -385,7 +388,9 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
             if key in ("error", "err"):
                 clues.add_fragment(value, "log-error", rank)
             elif value.lower() not in ("finished", ""):
-                clues.add_fragment(value, _log_kind(line), rank)
+                if at not in kinds:
+                    kinds[at] = _log_kind(line)
+                clues.add_fragment(value, kinds[at], rank)
             _add_parts(value, clues, rank)
     for line, rank in zip(lines, ranks, strict=True):
         flag = _FLAG_RE.search(line) if rank != FOLDED and "response_flag" in line else None

@@ -240,12 +240,11 @@ class Matcher:
         """Rank entries for already extracted clues."""
         best: dict[int, tuple[float, str, str, str, bool]] = {}
         per_fragment: list[tuple[int, float]] = []
-        for fragment in clues.fragments:
-            fnorm = normalize(fragment.text)
-            if len(fnorm) < 3:
-                continue
+        read = [(f, fnorm) for f in clues.fragments if len(fnorm := normalize(f.text)) >= 3]
+        candidates = self._candidates_many([fnorm for _, fnorm in read])
+        for (fragment, fnorm), ranked in zip(read, candidates, strict=True):
             top_for_fragment: tuple[int, float] = (-1, 0.0)
-            for t in self._candidates(fnorm):
+            for t in ranked:
                 text = self.texts[t]
                 sim = self._similarity(fnorm, text)
                 if text.is_alias and not text.learned:
@@ -264,45 +263,76 @@ class Matcher:
                     best[text.entry] = (score, fragment.kind, fragment.text, text.raw, taught)
             if top_for_fragment[0] >= 0:
                 per_fragment.append(top_for_fragment)
-        raw: dict[str, float] = {}
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
-        matches = [self._finish(i, *v, clues, raw, source) for i, v in best.items() if v[0] >= 0.4]
-        matches = [m for m in matches if m.score >= 0.45]
-        matches.sort(key=lambda m: (-raw[m.entry_id], m.code not in clues.codes, m.entry_id))
+        final = {
+            i: self._final_score(i, v[0], v[4], clues, source)
+            for i, v in best.items()
+            if v[0] >= 0.4
+        }
+        shown = {i: round(min(s, 1.0), 4) for i, s in final.items()}
+        kept = sorted(
+            (i for i, s in shown.items() if s >= 0.45),
+            key=lambda i: (-final[i], self.entries[i].code not in clues.codes, self.entries[i].id),
+        )
+        # A Match (its reason written out) only for what is shown; a long paste has dozens.
+        matches = [self._match(i, shown[i], *best[i][1:], clues, source) for i in kept[:limit]]
         code_only = symptom = False
-        if not matches or matches[0].score < SYMPTOM_BELOW:
-            guessed = self._symptom_matches(clues, matches)
+        if not kept or shown[kept[0]] < SYMPTOM_BELOW:
+            fuzzy = {self.entries[i].id: shown[i] for i in kept}
+            guessed = self._symptom_matches(clues, fuzzy)
             if guessed is not None:
-                matches, code_only, symptom = guessed, not matches and bool(clues.codes), True
+                matches, code_only, symptom = guessed, not kept and bool(clues.codes), True
         confident = bool(matches) and not symptom and matches[0].score >= CONFIDENT_SCORE
         distinct = self._distinct_errors(per_fragment)
         return Result(matches[:limit], confident, clues, code_only, distinct)
 
     def _candidates(self, fnorm: str) -> list[int]:
-        words = [w for w in tokens(fnorm) if w not in _STOP and not w.isdigit()]
-        # Keys shared by many texts say little; short fragments may use them all the same.
-        cap = max(40, len(self.texts) // 40) if len(words) > 4 else len(self.texts)
-        hits = [
-            p
-            for p in map(self.postings.get, {k for w in words for k in _keys(w)})
-            if p is not None and len(p[0]) <= cap
-        ]
-        ranked: list[int] = []
-        if hits:
-            texts = np.concatenate([h[0] for h in hits])
-            weights = np.bincount(
-                texts, weights=np.concatenate([h[1] for h in hits]), minlength=len(self.texts)
-            )
-            k = min(CANDIDATES_PER_FRAGMENT, len(weights) - 1)
-            top = np.argpartition(-weights, k)[: k + 1] if k > 0 else np.arange(len(weights))
-            floor = weights[top].max() * 0.4
-            ranked = [int(t) for t in top[np.argsort(-weights[top])] if weights[t] >= floor]
-            ranked = [t for t in ranked if weights[t] > 0][:CANDIDATES_PER_FRAGMENT]
-        for t, literal in self.templates:
-            pattern = self.texts[t].pattern
-            if literal in fnorm and t not in ranked and pattern and pattern.search(fnorm):
-                ranked.append(t)
+        """The texts worth scoring against one normalised fragment, the likeliest first."""
+        return self._candidates_many([fnorm])[0]
+
+    def _candidates_many(self, fnorms: Sequence[str]) -> list[list[int]]:
+        """`_candidates` of every fragment of a paste at once: texts ranked by the weight of the
+        word keys they share with the fragment, over one bincount for all fragments (a 60-line
+        paste has 48 fragments; a dozen numpy calls each cost more than their arithmetic)."""
+        n = len(self.texts)
+        found: list[npt.NDArray[np.int32]] = []
+        weights: list[npt.NDArray[np.float64]] = []
+        rows: list[int] = []
+        for row, fnorm in enumerate(fnorms):
+            words = [w for w in tokens(fnorm) if w not in _STOP and not w.isdigit()]
+            # Keys shared by many texts say little; short fragments may use them all the same.
+            cap = max(40, n // 40) if len(words) > 4 else n
+            for p in map(self.postings.get, {k for w in words for k in _keys(w)}):
+                if p is not None and len(p[0]) <= cap:
+                    found.append(p[0])
+                    weights.append(p[1])
+                    rows.append(row)
+        ranked: list[list[int]] = [[] for _ in fnorms]
+        if found:
+            offsets = np.repeat(np.array(rows, dtype=np.int64) * n, [len(f) for f in found])
+            shared = np.bincount(
+                np.concatenate(found) + offsets,
+                weights=np.concatenate(weights),
+                minlength=len(fnorms) * n,
+            ).reshape(len(fnorms), n)
+            k = min(CANDIDATES_PER_FRAGMENT, n - 1)
+            if k > 0:
+                top = np.argpartition(-shared, k, axis=1)[:, : k + 1]
+            else:
+                top = np.broadcast_to(np.arange(n), (len(fnorms), n))
+            top_weights = np.take_along_axis(shared, top, axis=1)
+            order = np.argsort(-top_weights, axis=1)
+            top = np.take_along_axis(top, order, axis=1)
+            top_weights = np.take_along_axis(top_weights, order, axis=1)
+            keep = (top_weights >= top_weights.max(axis=1, keepdims=True) * 0.4) & (top_weights > 0)
+            for row in set(rows):
+                ranked[row] = top[row][keep[row]].tolist()[:CANDIDATES_PER_FRAGMENT]
+        for fnorm, texts in zip(fnorms, ranked, strict=True):
+            for t, literal in self.templates:
+                pattern = self.texts[t].pattern
+                if literal in fnorm and t not in texts and pattern and pattern.search(fnorm):
+                    texts.append(t)
         return ranked
 
     @staticmethod
@@ -324,15 +354,33 @@ class Matcher:
             coverage = len(tnorm) / len(fnorm)
             contained = part * (0.78 + 0.1 * coverage + 0.12 * text.specificity)
         else:
-            part = fuzz.partial_ratio(fnorm, tnorm) / 100
             coverage = len(fnorm) / len(tnorm)
-            # Only part of the message was pasted: a hint, never a confident match by itself.
-            contained = part * (0.4 + 0.45 * coverage) if coverage >= 0.5 else 0.0
+            # Only part of the message was pasted: a hint, never a confident match by itself;
+            # under half of it counts for nothing (no need to align it).
+            if coverage < 0.5:
+                return 0.0 if fnorm in tnorm else whole
+            part = fuzz.partial_ratio(fnorm, tnorm) / 100
+            contained = part * (0.4 + 0.45 * coverage)
             if fnorm in tnorm:
                 return contained
         return max(whole, contained)
 
-    def _finish(
+    def _final_score(
+        self, i: int, score: float, taught: bool, clues: Clues, source: float = 1.0
+    ) -> float:
+        """A fragment score with a confirmed phrasing, the paste's code, other systems' marks
+        and the entry's prior applied (the order of `_match`'s reasons)."""
+        entry = self.entries[i]
+        if taught:
+            score += LEARNED_BONUS
+        strength = clues.codes.get(entry.code)
+        if strength:
+            score += CODE_BONUS * strength
+        if source < 1:
+            score *= source
+        return score * self.priors.get(entry.id, 1.0)
+
+    def _match(
         self,
         i: int,
         score: float,
@@ -341,42 +389,35 @@ class Matcher:
         matched: str,
         taught: bool,
         clues: Clues,
-        raw: dict[str, float],
         source: float = 1.0,
     ) -> Match:
+        """The Match for entry `i` with its final (shown) score and the reasons behind it."""
         entry = self.entries[i]
         reasons = [f"{kind} {fragment[:80]!r} ~ {matched!r}"]
         if taught:
-            score += LEARNED_BONUS
             reasons.append("a phrasing people confirmed")
-        strength = clues.codes.get(entry.code)
-        if strength:
-            score += CODE_BONUS * strength
+        if clues.codes.get(entry.code):
             reasons.append(f"status {entry.code} in the paste")
         if source < 1:
-            score *= source
             reasons.append("another system's marks: " + ", ".join(clues.other_signals[:3]))
-        score *= self.priors.get(entry.id, 1.0)
-        raw[entry.id] = score
         return Match(
             entry_id=entry.id,
             code=entry.code,
             message=entry.message,
-            score=round(min(score, 1.0), 4),
+            score=score,
             reason="; ".join(reasons),
             fragment=fragment,
             matched_text=matched,
             kind=kind,
         )
 
-    def _symptom_matches(self, clues: Clues, fuzzy: list[Match]) -> list[Match] | None:
+    def _symptom_matches(self, clues: Clues, weak: Mapping[str, float]) -> list[Match] | None:
         """Best guesses for a question or a bare code: the codes it names, the words it shares
         with each entry's description and the entry's prevalence (symptoms.py). None when the
         paste names no code and shares too few words with any entry."""
         words, top = self.symptoms.words(_REASON_RE.sub(" ", clues.text))
         if not clues.codes and top < SYMPTOM_MIN_WORDS:
             return None
-        weak = {m.entry_id: m.score for m in fuzzy}
         bare = not weak and not top  # a code alone lists that code's own entries
         out: list[tuple[float, Match]] = []
         for i, entry in enumerate(self.entries):
@@ -403,7 +444,7 @@ class Matcher:
                         entry.message,
                         round(symptoms.SYMPTOM_SCALE * score, 4),
                         f"best guess from {named}, the description and how common it is",
-                        kind="code" if not fuzzy and clues.codes else "symptom",
+                        kind="code" if not weak and clues.codes else "symptom",
                     ),
                 )
             )
