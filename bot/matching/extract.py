@@ -176,6 +176,8 @@ def _tyk_signals(low: str) -> list[str]:
 _VERSION_RE = re.compile(
     r"(?:tyk[ -]?gateway[:\s/-]*v?|tyk[:\s]+v|gateway[:\s]+v)(\d{1,2}\.\d+(?:\.\d+)?)(?![\d.])"
 )
+_LEVEL_MESSAGE_RE = re.compile(r"\blevel=\w+ message=")
+_LEVEL_MSG_RE = re.compile(r"\blevel=\w+ msg=")
 _LEGACY_TIME_RE = re.compile(r"\btime=\"[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d\"")
 _RFC3339_TIME_RE = re.compile(r"\btime=\"?\d{4}-\d\d-\d\dT")
 
@@ -211,6 +213,24 @@ _ALERT_RE = re.compile(
 _BAD_STATUS_RE = re.compile(
     r"(?i)(?:\bstatus|\bcode|response_code)\"?\s*[=:]\s*\"?[45]\d\d\b|HTTP/[\d.]+\s+[45]\d\d\b"
 )
+# Words every match of _ALERT_RE / _BAD_STATUS_RE holds (in lower case): a line without any
+# skips the regexes. Only for ASCII lines: case-insensitive matching folds a few other letters.
+_ALERT_WORDS = ("level", "err", "warn", "fatal", "panic")
+_BAD_STATUS_WORDS = ("status", "code", "http/")
+
+
+def _is_alert(line: str) -> bool:
+    """An error, warning or status >= 400 line."""
+    low = line.lower() if line.isascii() else None
+    return bool(
+        ((low is None or any(w in low for w in _ALERT_WORDS)) and _ALERT_RE.search(line))
+        or (
+            (low is None or any(w in low for w in _BAD_STATUS_WORDS))
+            and _BAD_STATUS_RE.search(line)
+        )
+    )
+
+
 _REQUEST_LINE_RE = re.compile(r"(?:\s|^)mw=|\"mw\"\s*:|prefix=proxy|\"prefix\"\s*:\s*\"proxy\"")
 # Field values that vary between otherwise equal log lines (all but the message and level):
 # `key=value` and `"key": value`, the key kept. No match crosses a line end, so one pass over
@@ -247,9 +267,9 @@ def _line_ranks(lines: list[str]) -> list[int]:
             ranks.append(FOLDED)
             continue
         shapes.add(shape)
-        if _ALERT_RE.search(line) or _BAD_STATUS_RE.search(line):
+        if _is_alert(line):
             ranks.append(0)
-        elif i in last or _REQUEST_LINE_RE.search(line):
+        elif i in last or (("mw" in line or "prefix" in line) and _REQUEST_LINE_RE.search(line)):
             ranks.append(1)
         else:
             ranks.append(2)
@@ -313,8 +333,9 @@ def _codes(text: str, clues: Clues) -> None:
             clues.add_code(int(m.group()), "field")
         elif left not in "/:#-" and not before.endswith("port "):
             clues.add_code(int(m.group()), "number")
-    for m in _SPELLED_CODE_RE.finditer(low):
-        clues.add_code(_spelled_code(m), "number")
+    if "four" in low or "five" in low:
+        for m in _SPELLED_CODE_RE.finditer(low):
+            clues.add_code(_spelled_code(m), "number")
     for phrase, code in REASON_PHRASES.items():
         at = low.find(phrase)
         while at >= 0:
@@ -447,9 +468,9 @@ def _version(text: str, clues: Clues) -> None:
     m = _VERSION_RE.search(low) if ("tyk" in low or "gateway" in low) else None
     if m:
         clues.version, clues.version_hint = f"=={m.group(1)}", f"version string {m.group(0)!r}"
-    elif re.search(r"\blevel=\w+ message=", text) or (
-        _RFC3339_TIME_RE.search(text) and (" message=" in text)
+    elif ("level=" in text and _LEVEL_MESSAGE_RE.search(text)) or (
+        " message=" in text and _RFC3339_TIME_RE.search(text)
     ):
         clues.version, clues.version_hint = ">=5.14", "log lines use message= (Tyk 5.14 or newer)"
-    elif re.search(r"\blevel=\w+ msg=", text) and _LEGACY_TIME_RE.search(text):
+    elif "level=" in text and _LEVEL_MSG_RE.search(text) and _LEGACY_TIME_RE.search(text):
         clues.version, clues.version_hint = "<5.14", "legacy log format with msg= (before 5.14)"
