@@ -233,11 +233,15 @@ def _is_alert(line: str) -> bool:
 
 _REQUEST_LINE_RE = re.compile(r"(?:\s|^)mw=|\"mw\"\s*:|prefix=proxy|\"prefix\"\s*:\s*\"proxy\"")
 # Field values that vary between otherwise equal log lines (all but the message and level):
-# `key=value` and `"key": value`, the key kept. No match crosses a line end, so one pass over
-# all lines joined by newlines shapes each line as a pass over that line alone would.
+# a logfmt `=value` after its key (the key stays) and a JSON `"key": value` (replaced by the
+# key). Matches start at `=` or `"`, so the regex engine skips to those characters; the
+# lookbehinds keep the logfmt message keys. No match crosses a line end, so one pass over all
+# lines joined by newlines shapes each line as a pass over that line alone would.
+_KEPT_LOGFMT_KEYS = ("msg", "message", "error", "err", "level")
 _FIELD_VALUE_RE = re.compile(
-    r"(?<![\w.])(?!(?:msg|message|error|err|level)=)([\w.]+)="
-    r"(?:\"(?:[^\"\\\n]|\\.)*\"|\S*)"
+    r"=(?<=[\w.]=)"
+    + "".join(rf"(?<!(?<![\w.]){key}=)" for key in _KEPT_LOGFMT_KEYS)
+    + r"(?:\"(?:[^\"\\\n]|\\.)*\"|\S*)"
     r"|\"(?!(?:msg|message|error|level)\")(\w+)\"[^\S\n]*:[^\S\n]*"
     r"(?:\"(?:[^\"\\\n]|\\.)*\"|[^,}\s]*)"
 )

@@ -56,7 +56,8 @@ def normalize(text: str) -> str:
     decode oas object`, `Key not authorised.` → `key not authorized`."""
     low = fold_quotes(text).lower()
     low = _APOSTROPHE_RE.sub("", low)
-    low = _SPELLING_RE.sub(lambda m: _SPELLING[m.group(1)], low)
+    if any(word in low for word in _SPELLING):  # cheaper than the regex's scan of every place
+        low = _SPELLING_RE.sub(lambda m: _SPELLING[m.group(1)], low)
     return _NON_WORD_RE.sub(" ", low).strip()
 
 
