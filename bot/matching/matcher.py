@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from bot.matching import symptoms
@@ -217,13 +216,18 @@ class Matcher:
         # Candidates are ranked by shared key weight over sqrt(the text's own key weight),
         # so a short text fully present in the fragment beats a long one sharing a word.
         scale = [1 / math.sqrt(m) if m else 0.0 for m in mass]
-        self.postings: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {
-            key: (
-                np.array(postings, dtype=np.int32),
-                np.array([self.idf[key] * scale[t] for t in postings], dtype=np.float64),
-            )
-            for key, postings in self.index.items()
-        }
+        # The postings of every key laid end to end (key `k` holds the texts
+        # post_texts[starts[k]:starts[k] + lengths[k]]), each with its weight.
+        self.key_ids = {key: k for k, key in enumerate(self.index)}
+        self.lengths = np.array([len(v) for v in self.index.values()], dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1])).astype(np.int64)
+        self.post_texts = np.array(
+            [t for postings in self.index.values() for t in postings], dtype=np.int64
+        )
+        self.post_weights = np.array(
+            [self.idf[key] * scale[t] for key, postings in self.index.items() for t in postings],
+            dtype=np.float64,
+        )
 
     def with_priors(self, priors: Mapping[str, float]) -> Matcher:
         """The same matcher (its index shared, not rebuilt) with other helpfulness priors."""
@@ -296,24 +300,31 @@ class Matcher:
         word keys they share with the fragment, over one bincount for all fragments (a 60-line
         paste has 48 fragments; a dozen numpy calls each cost more than their arithmetic)."""
         n = len(self.texts)
-        found: list[npt.NDArray[np.int32]] = []
-        weights: list[npt.NDArray[np.float64]] = []
+        ids: list[int] = []
         rows: list[int] = []
+        caps: list[int] = []
         for row, fnorm in enumerate(fnorms):
             words = [w for w in tokens(fnorm) if w not in _STOP and not w.isdigit()]
+            found = [
+                self.key_ids[k] for k in {k for w in words for k in _keys(w)} if k in self.key_ids
+            ]
+            ids += found
+            rows += [row] * len(found)
             # Keys shared by many texts say little; short fragments may use them all the same.
-            cap = max(40, n // 40) if len(words) > 4 else n
-            for p in map(self.postings.get, {k for w in words for k in _keys(w)}):
-                if p is not None and len(p[0]) <= cap:
-                    found.append(p[0])
-                    weights.append(p[1])
-                    rows.append(row)
+            caps.append(max(40, n // 40) if len(words) > 4 else n)
+        key = np.array(ids, dtype=np.int64)
+        of = np.array(rows, dtype=np.int64)
+        keep = self.lengths[key] <= np.array(caps, dtype=np.int64)[of]
+        key, of = key[keep], of[keep]
         ranked: list[list[int]] = [[] for _ in fnorms]
-        if found:
-            offsets = np.repeat(np.array(rows, dtype=np.int64) * n, [len(f) for f in found])
+        if len(key):
+            lengths = self.lengths[key]
+            ends = np.cumsum(lengths)
+            # The positions of the kept keys' postings, key after key: one gather for them all.
+            at = np.arange(ends[-1]) + np.repeat(self.starts[key] - (ends - lengths), lengths)
             shared = np.bincount(
-                np.concatenate(found) + offsets,
-                weights=np.concatenate(weights),
+                self.post_texts[at] + np.repeat(of * n, lengths),
+                weights=self.post_weights[at],
                 minlength=len(fnorms) * n,
             ).reshape(len(fnorms), n)
             k = min(CANDIDATES_PER_FRAGMENT, n - 1)
@@ -325,9 +336,10 @@ class Matcher:
             order = np.argsort(-top_weights, axis=1)
             top = np.take_along_axis(top, order, axis=1)
             top_weights = np.take_along_axis(top_weights, order, axis=1)
-            keep = (top_weights >= top_weights.max(axis=1, keepdims=True) * 0.4) & (top_weights > 0)
-            for row in set(rows):
-                ranked[row] = top[row][keep[row]].tolist()[:CANDIDATES_PER_FRAGMENT]
+            best = top_weights.max(axis=1, keepdims=True)
+            chosen = (top_weights >= best * 0.4) & (top_weights > 0)
+            for row in set(of.tolist()):
+                ranked[row] = top[row][chosen[row]].tolist()[:CANDIDATES_PER_FRAGMENT]
         for fnorm, texts in zip(fnorms, ranked, strict=True):
             for t, literal in self.templates:
                 pattern = self.texts[t].pattern
