@@ -219,6 +219,10 @@ class Matcher:
         # The postings of every key laid end to end (key `k` holds the texts
         # post_texts[starts[k]:starts[k] + lengths[k]]), each with its weight.
         self.key_ids = {key: k for k, key in enumerate(self.index)}
+        self.word_keys = {
+            w: [self.key_ids[k] for k in _keys(w) if k in self.key_ids]
+            for w in {w for text in self.texts for w in tokens(text.norm)}
+        }
         self.lengths = np.array([len(v) for v in self.index.values()], dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1])).astype(np.int64)
         self.post_texts = np.array(
@@ -295,6 +299,13 @@ class Matcher:
         """The texts worth scoring against one normalised fragment, the likeliest first."""
         return self._candidates_many([fnorm])[0]
 
+    def _key_ids_of(self, word: str) -> list[int]:
+        """The ids of a word's index keys (a catalog word's are kept, read once)."""
+        known = self.word_keys.get(word)
+        if known is not None:
+            return known
+        return [self.key_ids[k] for k in _keys(word) if k in self.key_ids]
+
     def _candidates_many(self, fnorms: Sequence[str]) -> list[list[int]]:
         """`_candidates` of every fragment of a paste at once: texts ranked by the weight of the
         word keys they share with the fragment, over one bincount for all fragments (a 60-line
@@ -305,9 +316,7 @@ class Matcher:
         caps: list[int] = []
         for row, fnorm in enumerate(fnorms):
             words = [w for w in tokens(fnorm) if w not in _STOP and not w.isdigit()]
-            found = [
-                self.key_ids[k] for k in {k for w in words for k in _keys(w)} if k in self.key_ids
-            ]
+            found = list(dict.fromkeys(k for w in words for k in self._key_ids_of(w)))
             ids += found
             rows += [row] * len(found)
             # Keys shared by many texts say little; short fragments may use them all the same.
