@@ -453,6 +453,7 @@ def _is_log_object(text: str, pos: int) -> bool:
     return '"level"' in window or '"time"' in window or '"mw"' in window
 
 
+_SENTENCE_MARKS = (".", "!", "?", "-", ";")  # a line without any is one sentence
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])| -- | - (?=[a-z])|;\s")
 
 
@@ -463,8 +464,11 @@ def _line_fragments(lines: list[str], ranks: list[int], clues: Clues) -> None:
             continue
         if stripped.startswith("<"):
             stripped = stripped.lstrip("< ").strip()
-        for piece in _SENTENCE_SPLIT_RE.split(stripped):
-            clues.add_fragment(piece, "line", rank)
+        if any(mark in stripped for mark in _SENTENCE_MARKS):
+            for piece in _SENTENCE_SPLIT_RE.split(stripped):
+                clues.add_fragment(piece, "line", rank)
+        else:
+            clues.add_fragment(stripped, "line", rank)
 
 
 def _version(text: str, clues: Clues) -> None:

@@ -61,6 +61,8 @@ _VENDOR_HEADER_RE = _caseless(
     r"|x-github-[\w-]+|x-goog-[\w-]+|x-cloud-trace-context|x-vercel-id|fly-request-id"
     r"|x-akamai-[\w-]+|x-fastly-[\w-]+|x-kestrel[\w-]*|ocp-apim-[\w-]+)[\"']?\s*:"
 )
+# What every vendor header above starts with.
+_VENDOR_PREFIXES = ("x-", "cf-", "apigee", "fly-", "ocp-")
 _BEARER_CHALLENGE_RE = re.compile(r"(?i)www-authenticate:\s*bearer\b[^\n]*\berror=")
 # Body shapes of other systems, each with words one of which every match holds in lower case:
 # a paste holding none skips the regex (only ASCII pastes; case-insensitive matching folds a
@@ -137,15 +139,17 @@ _NOT_THROUGH_RE = _caseless(
 def other_system_signals(text: str) -> list[str]:
     """Signals that the paste comes from another system (see the module's table)."""
     found: list[str] = []
-    for m in _SERVER_RE.finditer(text):
-        if "tyk" not in m.group(2).lower():
-            found.append(f"header:{m.group(1).lower()}: {m.group(2)[:40]}")
-    low = text.lower()
-    for m in _VENDOR_HEADER_RE.finditer(text, low):
-        found.append(f"header:{m.group(1).lower()}")
+    low, ascii = text.lower(), text.isascii()
+    # Word tests first (in the lower-cased ASCII paste): most pastes hold no header of either.
+    if not ascii or "server" in low or "via" in low:
+        for m in _SERVER_RE.finditer(text):
+            if "tyk" not in m.group(2).lower():
+                found.append(f"header:{m.group(1).lower()}: {m.group(2)[:40]}")
+    if not ascii or any(prefix in low for prefix in _VENDOR_PREFIXES):
+        for m in _VENDOR_HEADER_RE.finditer(text, low):
+            found.append(f"header:{m.group(1).lower()}")
     if "uthenticate" in text and _BEARER_CHALLENGE_RE.search(text):
         found.append("header:www-authenticate bearer error")
-    ascii = text.isascii()
     for name, needles, pattern in _BODY_SHAPES:
         if ascii and not any(needle in low for needle in needles):
             continue
