@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.matching import symptoms
 from bot.matching.extract import REASON_PHRASES, Clues, Fragment, extract
@@ -219,6 +219,9 @@ class Matcher:
         # The postings of every key laid end to end (key `k` holds the texts
         # post_texts[starts[k]:starts[k] + lengths[k]]), each with its weight.
         self.key_ids = {key: k for k, key in enumerate(self.index)}
+        self.norm_lengths = np.array([len(text.norm) for text in self.texts], dtype=np.int64)
+        self.generic = np.array([text.generic for text in self.texts], dtype=bool)
+        self.specificity = np.array([text.specificity for text in self.texts], dtype=np.float64)
         self.word_keys = {
             w: [self.key_ids[k] for k in _keys(w) if k in self.key_ids]
             for w in {w for text in self.texts for w in tokens(text.norm)}
@@ -247,30 +250,34 @@ class Matcher:
     def match_clues(self, clues: Clues, limit: int = 5) -> Result:
         """Rank entries for already extracted clues."""
         best: dict[int, tuple[float, str, str, str, bool]] = {}
-        per_fragment: list[tuple[int, float]] = []
         read = [(f, fnorm) for f in clues.fragments if len(fnorm := normalize(f.text)) >= 3]
         candidates = self._candidates_many([fnorm for _, fnorm in read])
-        for (fragment, fnorm), ranked in zip(read, candidates, strict=True):
-            top_for_fragment: tuple[int, float] = (-1, 0.0)
-            for t in ranked:
-                text = self.texts[t]
-                sim = self._similarity(fnorm, text)
-                if text.is_alias and not text.learned:
-                    sim *= 0.99
-                if text.generic:
-                    sim *= self._generic_factor(fragment, clues)
-                    if text.norm in _REASONS and fragment.kind == "line" and not clues.tyk_signals:
-                        # A bare `forbidden` is a question about a status, not that one entry.
-                        sim *= REASON_ALONE_FACTOR
-                score = sim * fragment.weight
-                if score > top_for_fragment[1]:
-                    top_for_fragment = (text.entry, score)
-                old = best.get(text.entry)
-                if old is None or score > old[0]:
-                    taught = text.learned and sim >= 0.95
-                    best[text.entry] = (score, fragment.kind, fragment.text, text.raw, taught)
-            if top_for_fragment[0] >= 0:
-                per_fragment.append(top_for_fragment)
+        pair_fragment = [r for r, ranked in enumerate(candidates) for _ in ranked]
+        pair_text = [t for ranked in candidates for t in ranked]
+        sims = self._similarities([read[r][1] for r in pair_fragment], pair_text)
+        # Per fragment: its weight, and the factor for a short, common text (`not found`).
+        weight = [f.weight for f, _ in read]
+        generic = [self._generic_factor(f, clues) for f, _ in read]
+        reason_alone = [f.kind == "line" and not clues.tyk_signals for f, _ in read]
+        top_for_fragment: list[tuple[int, float]] = [(-1, 0.0)] * len(read)
+        for r, t, sim in zip(pair_fragment, pair_text, sims, strict=True):
+            text = self.texts[t]
+            if text.is_alias and not text.learned:
+                sim *= 0.99
+            if text.generic:
+                sim *= generic[r]
+                if reason_alone[r] and text.norm in _REASONS:
+                    # A bare `forbidden` is a question about a status, not that one entry.
+                    sim *= REASON_ALONE_FACTOR
+            score = sim * weight[r]
+            if score > top_for_fragment[r][1]:
+                top_for_fragment[r] = (text.entry, score)
+            old = best.get(text.entry)
+            if old is None or score > old[0]:
+                fragment = read[r][0]
+                taught = text.learned and sim >= 0.95
+                best[text.entry] = (score, fragment.kind, fragment.text, text.raw, taught)
+        per_fragment = [top for top in top_for_fragment if top[0] >= 0]
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
         final = {
@@ -362,29 +369,46 @@ class Matcher:
         factor = 1.0 if fragment.kind in ("error-field", "log-msg", "log-error") else 0.92
         return factor if clues.tyk_signals else factor * 0.8
 
-    @staticmethod
-    def _similarity(fnorm: str, text: _Text) -> float:
-        if text.pattern is not None and text.pattern.search(fnorm):
-            return 1.0 if len(fnorm) < 1.5 * len(text.norm) + 20 else 0.95
-        tnorm = text.norm
-        whole = fuzz.ratio(fnorm, tnorm) / 100
-        if text.generic and len(tnorm) < 0.7 * len(fnorm):
-            return whole  # `not found` inside a longer message is not that message
-        if len(tnorm) <= len(fnorm):
-            part = fuzz.partial_ratio(tnorm, fnorm) / 100
-            coverage = len(tnorm) / len(fnorm)
-            contained = part * (0.78 + 0.1 * coverage + 0.12 * text.specificity)
-        else:
-            coverage = len(fnorm) / len(tnorm)
-            # Only part of the message was pasted: a hint, never a confident match by itself;
-            # under half of it counts for nothing (no need to align it).
-            if coverage < 0.5:
-                return 0.0 if fnorm in tnorm else whole
-            part = fuzz.partial_ratio(fnorm, tnorm) / 100
-            contained = part * (0.4 + 0.45 * coverage)
-            if fnorm in tnorm:
-                return contained
-        return max(whole, contained)
+    def _similarities(self, fnorms: Sequence[str], texts: Sequence[int]) -> list[float]:
+        """How well each normalised fragment matches its catalog text, in [0, 1]: the whole
+        fragment against the text, or the text found inside a longer fragment; a fragment found
+        inside a longer text is a hint, never a confident match by itself (under half of the
+        text counts for nothing). Placeholder texts match by their pattern. One rapidfuzz call
+        per measure for all pairs, the arithmetic in numpy."""
+        sims = [0.0] * len(texts)
+        if not texts:
+            return sims
+        norms = [self.texts[t].norm for t in texts]
+        whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
+        f_len = np.array([len(f) for f in fnorms], dtype=np.int64)
+        t_len = self.norm_lengths[texts]
+        generic_short = self.generic[texts] & (t_len < 0.7 * f_len)
+        inside = t_len <= f_len  # the text may lie inside the fragment
+        cover = np.where(inside, t_len / f_len, f_len / t_len)
+        # The pasted part covers over half of the text: align it (as it does when inside).
+        align = ~generic_short & (inside | (cover >= 0.5))
+        at = np.flatnonzero(align).tolist()
+        part = np.zeros(len(texts), dtype=np.float64)
+        if at:
+            short = [norms[i] if inside[i] else fnorms[i] for i in at]
+            long = [fnorms[i] if inside[i] else norms[i] for i in at]
+            part[at] = process.cpdist(short, long, scorer=fuzz.partial_ratio, dtype=np.float64)
+            part[at] /= 100
+        contained = np.where(
+            inside,
+            part * (0.78 + 0.1 * cover + 0.12 * self.specificity[texts]),
+            np.where(cover >= 0.5, part * (0.4 + 0.45 * cover), 0.0),
+        )
+        best = np.where(generic_short, whole, np.maximum(whole, contained)).tolist()
+        for i, (fnorm, t) in enumerate(zip(fnorms, texts, strict=True)):
+            text = self.texts[t]
+            if text.pattern is not None and text.pattern.search(fnorm):
+                sims[i] = 1.0 if len(fnorm) < 1.5 * len(text.norm) + 20 else 0.95
+            elif not generic_short[i] and not inside[i] and fnorm in text.norm:
+                sims[i] = float(contained[i])
+            else:
+                sims[i] = best[i]
+        return sims
 
     def _final_score(
         self, i: int, score: float, taught: bool, clues: Clues, source: float = 1.0
