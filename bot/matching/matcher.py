@@ -16,6 +16,7 @@ the validation part is held by tests/matching/test_calibration.py):
 | SYMPTOM_BELOW | 0.6 | below this best message score a paste is read as a symptom question |
 | SYMPTOM_MIN_WORDS | 8.0 | BM25 a codeless question needs before a guess (chatter: 3-7) |
 | CANDIDATES_PER_FRAGMENT | 8 | texts scored with rapidfuzz per fragment |
+| WORDS_KEPT | 50,000 | words whose index keys are kept between pastes (not a weight) |
 | extract.WEIGHTS / CODE_STRENGTH | see extract.py | fragment kinds and code clues |
 | symptoms.* | see symptoms.py | symptom ranking weights |
 """
@@ -40,6 +41,7 @@ from bot.matching.source import against_weight, tyk_weight
 
 CONFIDENT_SCORE = 0.84
 CANDIDATES_PER_FRAGMENT = 8
+WORDS_KEPT = 50_000  # words whose index keys a matcher keeps (a bound on its memory)
 CODE_BONUS = 0.04  # added per unit of code-clue strength when the paste shows the entry's code
 OTHER_SYSTEM_FACTOR = 0.7  # scores of a paste whose other-system evidence outweighs Tyk's
 REASON_ALONE_FACTOR = 0.6  # a bare reason phrase outside any body or log line lists the code
@@ -222,10 +224,7 @@ class Matcher:
         self.norm_lengths = np.array([len(text.norm) for text in self.texts], dtype=np.int64)
         self.generic = np.array([text.generic for text in self.texts], dtype=bool)
         self.specificity = np.array([text.specificity for text in self.texts], dtype=np.float64)
-        self.word_keys = {
-            w: [self.key_ids[k] for k in _keys(w) if k in self.key_ids]
-            for w in {w for text in self.texts for w in tokens(text.norm)}
-        }
+        self.word_keys: dict[str, list[int]] = {}
         self.lengths = np.array([len(v) for v in self.index.values()], dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1])).astype(np.int64)
         self.post_texts = np.array(
@@ -307,11 +306,15 @@ class Matcher:
         return self._candidates_many([fnorm])[0]
 
     def _key_ids_of(self, word: str) -> list[int]:
-        """The ids of a word's index keys (a catalog word's are kept, read once)."""
+        """The ids of a word's index keys, kept once read (up to WORDS_KEPT words)."""
         known = self.word_keys.get(word)
-        if known is not None:
-            return known
-        return [self.key_ids[k] for k in _keys(word) if k in self.key_ids]
+        if known is None:
+            if len(self.word_keys) >= WORDS_KEPT:
+                self.word_keys.clear()
+            known = self.word_keys[word] = [
+                self.key_ids[k] for k in _keys(word) if k in self.key_ids
+            ]
+        return known
 
     def _candidates_many(self, fnorms: Sequence[str]) -> list[list[int]]:
         """`_candidates` of every fragment of a paste at once: texts ranked by the weight of the
