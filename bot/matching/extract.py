@@ -116,12 +116,11 @@ class Clues:
 
 
 _LETTERS_RE = re.compile(r"[A-Za-z]{2}")
-_SPACES_RE = re.compile(r"\s+")
 
 
 def _clean(text: str) -> str:
     text = fold_quotes(text[: 2 * MAX_FRAGMENT_CHARS]).replace("\\n", " ").replace('\\"', '"')
-    return _SPACES_RE.sub(" ", text).strip()[:MAX_FRAGMENT_CHARS]
+    return " ".join(text.split())[:MAX_FRAGMENT_CHARS]  # whitespace runs to one space
 
 
 # Bounded runs between literals: a line of 40,000 spaces costs one short probe, not n².
