@@ -294,7 +294,7 @@ class Matcher:
         code_only = symptom = False
         if not kept or shown[kept[0]] < SYMPTOM_BELOW:
             fuzzy = {self.entries[i].id: shown[i] for i in kept}
-            guessed = self._symptom_matches(clues, fuzzy)
+            guessed = self._symptom_matches(clues, fuzzy, limit)
             if guessed is not None:
                 matches, code_only, symptom = guessed, not kept and bool(clues.codes), True
         confident = bool(matches) and not symptom and matches[0].score >= CONFIDENT_SCORE
@@ -459,15 +459,17 @@ class Matcher:
             kind=kind,
         )
 
-    def _symptom_matches(self, clues: Clues, weak: Mapping[str, float]) -> list[Match] | None:
-        """Best guesses for a question or a bare code: the codes it names, the words it shares
-        with each entry's description and the entry's prevalence (symptoms.py). None when the
-        paste names no code and shares too few words with any entry."""
+    def _symptom_matches(
+        self, clues: Clues, weak: Mapping[str, float], limit: int
+    ) -> list[Match] | None:
+        """The `limit` best guesses for a question or a bare code: the codes it names, the words
+        it shares with each entry's description and the entry's prevalence (symptoms.py). None
+        when the paste names no code and shares too few words with any entry."""
         words, top = self.symptoms.words(_REASON_RE.sub(" ", clues.text))
         if not clues.codes and top < SYMPTOM_MIN_WORDS:
             return None
         bare = not weak and not top  # a code alone lists that code's own entries
-        out: list[tuple[float, Match]] = []
+        out: list[tuple[float, int, str, int]] = []  # score, code and id (the order), index
         for i, entry in enumerate(self.entries):
             codes = (entry.code,) if bare else (entry.code, *entry.gateway_codes)
             fit = symptoms.code_fit(codes, clues.codes)
@@ -481,23 +483,20 @@ class Matcher:
                 + symptoms.W_FUZZY * weak.get(entry.id, 0.0)
                 + symptoms.W_BASE
             )
-            score *= self.priors.get(entry.id, 1.0)
-            named = "status " + "/".join(map(str, clues.codes)) if clues.codes else "the words"
-            out.append(
-                (
-                    score,
-                    Match(
-                        entry.id,
-                        entry.code,
-                        entry.message,
-                        round(symptoms.SYMPTOM_SCALE * score, 4),
-                        f"best guess from {named}, the description and how common it is",
-                        kind="code" if not weak and clues.codes else "symptom",
-                    ),
-                )
+            out.append((score * self.priors.get(entry.id, 1.0), entry.code, entry.id, i))
+        out.sort(key=lambda s: (-s[0], s[1], s[2]))
+        named = "status " + "/".join(map(str, clues.codes)) if clues.codes else "the words"
+        return [
+            Match(
+                self.entries[i].id,
+                self.entries[i].code,
+                self.entries[i].message,
+                round(symptoms.SYMPTOM_SCALE * score, 4),
+                f"best guess from {named}, the description and how common it is",
+                kind="code" if not weak and clues.codes else "symptom",
             )
-        out.sort(key=lambda sm: (-sm[0], sm[1].code, sm[1].entry_id))
-        return [m for _, m in out]
+            for score, _, _, i in out[:limit]
+        ]
 
     def _distinct_errors(self, per_fragment: Sequence[tuple[int, float]]) -> list[Match]:
         """Entries that different fragments match strongly: a paste holding two errors."""
