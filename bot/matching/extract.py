@@ -8,6 +8,7 @@ logs of every Tyk version, kubectl/stern prefixes, client-library exceptions and
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -115,13 +116,11 @@ class Clues:
 
 
 _LETTERS_RE = re.compile(r"[A-Za-z]{2}")
-_NEWLINE_RE = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_SPACES_RE = re.compile(r"\s+")
 
 
 def _clean(text: str) -> str:
     text = fold_quotes(text[: 2 * MAX_FRAGMENT_CHARS]).replace("\\n", " ").replace('\\"', '"')
-    return _SPACES_RE.sub(" ", text).strip()[:MAX_FRAGMENT_CHARS]
+    return " ".join(text.split())[:MAX_FRAGMENT_CHARS]  # whitespace runs to one space
 
 
 # Bounded runs between literals: a line of 40,000 spaces costs one short probe, not n².
@@ -176,6 +175,8 @@ def _tyk_signals(low: str) -> list[str]:
 _VERSION_RE = re.compile(
     r"(?:tyk[ -]?gateway[:\s/-]*v?|tyk[:\s]+v|gateway[:\s]+v)(\d{1,2}\.\d+(?:\.\d+)?)(?![\d.])"
 )
+_LEVEL_MESSAGE_RE = re.compile(r"\blevel=\w+ message=")
+_LEVEL_MSG_RE = re.compile(r"\blevel=\w+ msg=")
 _LEGACY_TIME_RE = re.compile(r"\btime=\"[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d\"")
 _RFC3339_TIME_RE = re.compile(r"\btime=\"?\d{4}-\d\d-\d\dT")
 
@@ -201,7 +202,9 @@ def extract(text: str) -> Clues:
     return clues
 
 
-_VARYING_RE = re.compile(r"[0-9a-fA-F]{6,}|\d+")
+# A run of 6+ hex characters or of digits; written to start with a character class, which lets
+# the regex engine skip ahead to candidate starts (`[0-9a-fA-F]{6,}|\d+` tries every position).
+_VARYING_RE = re.compile(r"[0-9a-fA-F](?:[0-9a-fA-F]{5,}|(?<=\d)\d*)")
 _ALERT_RE = re.compile(
     r"(?i)\blevel\"?\s*[=:]\s*\"?(?:err|error|warn|warning|fatal|panic|crit)\b"
     r"|\b(?:ERROR|WARN|WARNING|FATAL|PANIC)\b|\[(?:error|warn)\]"
@@ -209,13 +212,50 @@ _ALERT_RE = re.compile(
 _BAD_STATUS_RE = re.compile(
     r"(?i)(?:\bstatus|\bcode|response_code)\"?\s*[=:]\s*\"?[45]\d\d\b|HTTP/[\d.]+\s+[45]\d\d\b"
 )
+# Words every match of _ALERT_RE / _BAD_STATUS_RE holds (in lower case): a line without any
+# skips the regexes. Only for ASCII lines: case-insensitive matching folds a few other letters.
+_ALERT_WORDS = ("level", "err", "warn", "fatal", "panic")
+_BAD_STATUS_WORDS = ("status", "code", "http/")
+
+
+def _is_alert(line: str) -> bool:
+    """An error, warning or status >= 400 line."""
+    low = line.lower() if line.isascii() else None
+    return bool(
+        ((low is None or any(w in low for w in _ALERT_WORDS)) and _ALERT_RE.search(line))
+        or (
+            (low is None or any(w in low for w in _BAD_STATUS_WORDS))
+            and _BAD_STATUS_RE.search(line)
+        )
+    )
+
+
 _REQUEST_LINE_RE = re.compile(r"(?:\s|^)mw=|\"mw\"\s*:|prefix=proxy|\"prefix\"\s*:\s*\"proxy\"")
-# Field values that vary between otherwise equal log lines (all but the message and level).
+# Field values that vary between otherwise equal log lines (all but the message and level):
+# a logfmt `=value` after its key (the key stays) and a JSON `"key": value` (replaced by the
+# key). Matches start at `=` or `"`, so the regex engine skips to those characters; the
+# lookbehinds keep the logfmt message keys. No match crosses a line end, so one pass over all
+# lines joined by newlines shapes each line as a pass over that line alone would.
+_KEPT_LOGFMT_KEYS = ("msg", "message", "error", "err", "level")
 _FIELD_VALUE_RE = re.compile(
-    r"(?<![\w.])(?!(?:msg|message|error|err|level)=)([\w.]+)=(?:\"(?:[^\"\\]|\\.)*\"|\S*)"
-    r"|\"(?!(?:msg|message|error|level)\")(\w+)\"\s*:\s*(?:\"(?:[^\"\\]|\\.)*\"|[^,}\s]*)"
+    r"=(?<=[\w.]=)"
+    + "".join(rf"(?<!(?<![\w.]){key}=)" for key in _KEPT_LOGFMT_KEYS)
+    + r"(?:\"(?:[^\"\\\n]|\\.)*\"|\S*)"
+    r"|\"(?!(?:msg|message|error|level)\")(\w+)\"[^\S\n]*:[^\S\n]*"
+    r"(?:\"(?:[^\"\\\n]|\\.)*\"|[^,}\s]*)"
 )
 FOLDED = -1  # the rank of a line that repeats an earlier one's shape (other ids and times)
+
+
+def _shapes(lines: list[str]) -> list[str]:
+    """Each line stripped of field values, ids and numbers: equal shapes are repeats.
+
+    The whole text goes through the regex engine at once: a 10,000-line log costs three passes
+    in C, not three calls per line (splitting keeps the keys without a per-match template)."""
+    if not lines:
+        return []
+    parts = _FIELD_VALUE_RE.split("\n".join(line.strip() for line in lines))
+    return _VARYING_RE.sub("", "".join(filter(None, parts))).split("\n")
 
 
 def _line_ranks(lines: list[str]) -> list[int]:
@@ -225,15 +265,14 @@ def _line_ranks(lines: list[str]) -> list[int]:
     shapes: set[str] = set()
     filled = [i for i, line in enumerate(lines) if line.strip()]
     last = set(filled[-LAST_LINES:])
-    for i, line in enumerate(lines):
-        shape = _VARYING_RE.sub("", _FIELD_VALUE_RE.sub(r"\1\2", line.strip()))
+    for i, (line, shape) in enumerate(zip(lines, _shapes(lines), strict=True)):
         if shape in shapes:
             ranks.append(FOLDED)
             continue
         shapes.add(shape)
-        if _ALERT_RE.search(line) or _BAD_STATUS_RE.search(line):
+        if _is_alert(line):
             ranks.append(0)
-        elif i in last or _REQUEST_LINE_RE.search(line):
+        elif i in last or (("mw" in line or "prefix" in line) and _REQUEST_LINE_RE.search(line)):
             ranks.append(1)
         else:
             ranks.append(2)
@@ -297,8 +336,9 @@ def _codes(text: str, clues: Clues) -> None:
             clues.add_code(int(m.group()), "field")
         elif left not in "/:#-" and not before.endswith("port "):
             clues.add_code(int(m.group()), "number")
-    for m in _SPELLED_CODE_RE.finditer(low):
-        clues.add_code(_spelled_code(m), "number")
+    if "four" in low or "five" in low:
+        for m in _SPELLED_CODE_RE.finditer(low):
+            clues.add_code(_spelled_code(m), "number")
     for phrase, code in REASON_PHRASES.items():
         at = low.find(phrase)
         while at >= 0:
@@ -346,7 +386,9 @@ def _line_of(starts: list[int], pos: int) -> int:
 
 
 def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: Clues) -> None:
-    starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(text))]
+    # Where each line starts (str.splitlines breaks where _NEWLINE_RE does).
+    starts = [0, *itertools.accumulate(map(len, text.splitlines(keepends=True)))]
+    kinds: dict[int, str] = {}  # each line's log kind, read once however many fields it has
     for m in _JSON_FIELD_RE.finditer(text):
         at = min(_line_of(starts, m.start()), len(ranks) - 1)
         rank = ranks[at]
@@ -354,11 +396,13 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
             continue
         key, value = m.group(1).lower(), _unquote(f'"{m.group(2)}"')
         if key in ("msg", "message") and _is_log_object(text, m.start()):
-            clues.add_fragment(value, _log_kind(lines[at]), rank)
+            if at not in kinds:
+                kinds[at] = _log_kind(lines[at])
+            clues.add_fragment(value, kinds[at], rank)
         else:
             clues.add_fragment(value, "error-field", rank)
         _add_parts(value, clues, rank)
-    for line, rank in zip(lines, ranks, strict=True):
+    for at, (line, rank) in enumerate(zip(lines, ranks, strict=True)):
         if rank == FOLDED or (
             "msg=" not in line and "message=" not in line and "level=" not in line
         ):
@@ -368,7 +412,9 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
             if key in ("error", "err"):
                 clues.add_fragment(value, "log-error", rank)
             elif value.lower() not in ("finished", ""):
-                clues.add_fragment(value, _log_kind(line), rank)
+                if at not in kinds:
+                    kinds[at] = _log_kind(line)
+                clues.add_fragment(value, kinds[at], rank)
             _add_parts(value, clues, rank)
     for line, rank in zip(lines, ranks, strict=True):
         flag = _FLAG_RE.search(line) if rank != FOLDED and "response_flag" in line else None
@@ -406,6 +452,7 @@ def _is_log_object(text: str, pos: int) -> bool:
     return '"level"' in window or '"time"' in window or '"mw"' in window
 
 
+_SENTENCE_MARKS = (".", "!", "?", "-", ";")  # a line without any is one sentence
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])| -- | - (?=[a-z])|;\s")
 
 
@@ -416,8 +463,11 @@ def _line_fragments(lines: list[str], ranks: list[int], clues: Clues) -> None:
             continue
         if stripped.startswith("<"):
             stripped = stripped.lstrip("< ").strip()
-        for piece in _SENTENCE_SPLIT_RE.split(stripped):
-            clues.add_fragment(piece, "line", rank)
+        if any(mark in stripped for mark in _SENTENCE_MARKS):
+            for piece in _SENTENCE_SPLIT_RE.split(stripped):
+                clues.add_fragment(piece, "line", rank)
+        else:
+            clues.add_fragment(stripped, "line", rank)
 
 
 def _version(text: str, clues: Clues) -> None:
@@ -425,9 +475,9 @@ def _version(text: str, clues: Clues) -> None:
     m = _VERSION_RE.search(low) if ("tyk" in low or "gateway" in low) else None
     if m:
         clues.version, clues.version_hint = f"=={m.group(1)}", f"version string {m.group(0)!r}"
-    elif re.search(r"\blevel=\w+ message=", text) or (
-        _RFC3339_TIME_RE.search(text) and (" message=" in text)
+    elif ("level=" in text and _LEVEL_MESSAGE_RE.search(text)) or (
+        " message=" in text and _RFC3339_TIME_RE.search(text)
     ):
         clues.version, clues.version_hint = ">=5.14", "log lines use message= (Tyk 5.14 or newer)"
-    elif re.search(r"\blevel=\w+ msg=", text) and _LEGACY_TIME_RE.search(text):
+    elif "level=" in text and _LEVEL_MSG_RE.search(text) and _LEGACY_TIME_RE.search(text):
         clues.version, clues.version_hint = "<5.14", "legacy log format with msg= (before 5.14)"

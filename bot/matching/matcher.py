@@ -16,6 +16,7 @@ the validation part is held by tests/matching/test_calibration.py):
 | SYMPTOM_BELOW | 0.6 | below this best message score a paste is read as a symptom question |
 | SYMPTOM_MIN_WORDS | 8.0 | BM25 a codeless question needs before a guess (chatter: 3-7) |
 | CANDIDATES_PER_FRAGMENT | 8 | texts scored with rapidfuzz per fragment |
+| WORDS_KEPT | 50,000 | words whose index keys are kept between pastes (not a weight) |
 | extract.WEIGHTS / CODE_STRENGTH | see extract.py | fragment kinds and code clues |
 | symptoms.* | see symptoms.py | symptom ranking weights |
 """
@@ -31,8 +32,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.matching import symptoms
 from bot.matching.extract import REASON_PHRASES, Clues, Fragment, extract
@@ -41,6 +41,7 @@ from bot.matching.source import against_weight, tyk_weight
 
 CONFIDENT_SCORE = 0.84
 CANDIDATES_PER_FRAGMENT = 8
+WORDS_KEPT = 50_000  # words whose index keys a matcher keeps (a bound on its memory)
 CODE_BONUS = 0.04  # added per unit of code-clue strength when the paste shows the entry's code
 OTHER_SYSTEM_FACTOR = 0.7  # scores of a paste whose other-system evidence outweighs Tyk's
 REASON_ALONE_FACTOR = 0.6  # a bare reason phrase outside any body or log line lists the code
@@ -217,13 +218,22 @@ class Matcher:
         # Candidates are ranked by shared key weight over sqrt(the text's own key weight),
         # so a short text fully present in the fragment beats a long one sharing a word.
         scale = [1 / math.sqrt(m) if m else 0.0 for m in mass]
-        self.postings: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {
-            key: (
-                np.array(postings, dtype=np.int32),
-                np.array([self.idf[key] * scale[t] for t in postings], dtype=np.float64),
-            )
-            for key, postings in self.index.items()
-        }
+        # The postings of every key laid end to end (key `k` holds the texts
+        # post_texts[starts[k]:starts[k] + lengths[k]]), each with its weight.
+        self.key_ids = {key: k for k, key in enumerate(self.index)}
+        self.norm_lengths = np.array([len(text.norm) for text in self.texts], dtype=np.int64)
+        self.generic = np.array([text.generic for text in self.texts], dtype=bool)
+        self.specificity = np.array([text.specificity for text in self.texts], dtype=np.float64)
+        self.word_keys: dict[str, list[int]] = {}
+        self.lengths = np.array([len(v) for v in self.index.values()], dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1])).astype(np.int64)
+        self.post_texts = np.array(
+            [t for postings in self.index.values() for t in postings], dtype=np.int64
+        )
+        self.post_weights = np.array(
+            [self.idf[key] * scale[t] for key, postings in self.index.items() for t in postings],
+            dtype=np.float64,
+        )
 
     def with_priors(self, priors: Mapping[str, float]) -> Matcher:
         """The same matcher (its index shared, not rebuilt) with other helpfulness priors."""
@@ -239,70 +249,121 @@ class Matcher:
     def match_clues(self, clues: Clues, limit: int = 5) -> Result:
         """Rank entries for already extracted clues."""
         best: dict[int, tuple[float, str, str, str, bool]] = {}
-        per_fragment: list[tuple[int, float]] = []
-        for fragment in clues.fragments:
-            fnorm = normalize(fragment.text)
-            if len(fnorm) < 3:
-                continue
-            top_for_fragment: tuple[int, float] = (-1, 0.0)
-            for t in self._candidates(fnorm):
-                text = self.texts[t]
-                sim = self._similarity(fnorm, text)
-                if text.is_alias and not text.learned:
-                    sim *= 0.99
-                if text.generic:
-                    sim *= self._generic_factor(fragment, clues)
-                    if text.norm in _REASONS and fragment.kind == "line" and not clues.tyk_signals:
-                        # A bare `forbidden` is a question about a status, not that one entry.
-                        sim *= REASON_ALONE_FACTOR
-                score = sim * fragment.weight
-                if score > top_for_fragment[1]:
-                    top_for_fragment = (text.entry, score)
-                old = best.get(text.entry)
-                if old is None or score > old[0]:
-                    taught = text.learned and sim >= 0.95
-                    best[text.entry] = (score, fragment.kind, fragment.text, text.raw, taught)
-            if top_for_fragment[0] >= 0:
-                per_fragment.append(top_for_fragment)
-        raw: dict[str, float] = {}
+        read = [(f, fnorm) for f in clues.fragments if len(fnorm := normalize(f.text)) >= 3]
+        candidates = self._candidates_many([fnorm for _, fnorm in read])
+        pair_fragment = [r for r, ranked in enumerate(candidates) for _ in ranked]
+        pair_text = [t for ranked in candidates for t in ranked]
+        sims = self._similarities([read[r][1] for r in pair_fragment], pair_text)
+        # Per fragment: its weight, and the factor for a short, common text (`not found`).
+        weight = [f.weight for f, _ in read]
+        generic = [self._generic_factor(f, clues) for f, _ in read]
+        reason_alone = [f.kind == "line" and not clues.tyk_signals for f, _ in read]
+        top_for_fragment: list[tuple[int, float]] = [(-1, 0.0)] * len(read)
+        for r, t, sim in zip(pair_fragment, pair_text, sims, strict=True):
+            text = self.texts[t]
+            if text.is_alias and not text.learned:
+                sim *= 0.99
+            if text.generic:
+                sim *= generic[r]
+                if reason_alone[r] and text.norm in _REASONS:
+                    # A bare `forbidden` is a question about a status, not that one entry.
+                    sim *= REASON_ALONE_FACTOR
+            score = sim * weight[r]
+            if score > top_for_fragment[r][1]:
+                top_for_fragment[r] = (text.entry, score)
+            old = best.get(text.entry)
+            if old is None or score > old[0]:
+                fragment = read[r][0]
+                taught = text.learned and sim >= 0.95
+                best[text.entry] = (score, fragment.kind, fragment.text, text.raw, taught)
+        per_fragment = [top for top in top_for_fragment if top[0] >= 0]
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
-        matches = [self._finish(i, *v, clues, raw, source) for i, v in best.items() if v[0] >= 0.4]
-        matches = [m for m in matches if m.score >= 0.45]
-        matches.sort(key=lambda m: (-raw[m.entry_id], m.code not in clues.codes, m.entry_id))
+        final = {
+            i: self._final_score(i, v[0], v[4], clues, source)
+            for i, v in best.items()
+            if v[0] >= 0.4
+        }
+        shown = {i: round(min(s, 1.0), 4) for i, s in final.items()}
+        kept = sorted(
+            (i for i, s in shown.items() if s >= 0.45),
+            key=lambda i: (-final[i], self.entries[i].code not in clues.codes, self.entries[i].id),
+        )
+        # A Match (its reason written out) only for what is shown; a long paste has dozens.
+        matches = [self._match(i, shown[i], *best[i][1:], clues, source) for i in kept[:limit]]
         code_only = symptom = False
-        if not matches or matches[0].score < SYMPTOM_BELOW:
-            guessed = self._symptom_matches(clues, matches)
+        if not kept or shown[kept[0]] < SYMPTOM_BELOW:
+            fuzzy = {self.entries[i].id: shown[i] for i in kept}
+            guessed = self._symptom_matches(clues, fuzzy, limit)
             if guessed is not None:
-                matches, code_only, symptom = guessed, not matches and bool(clues.codes), True
+                matches, code_only, symptom = guessed, not kept and bool(clues.codes), True
         confident = bool(matches) and not symptom and matches[0].score >= CONFIDENT_SCORE
         distinct = self._distinct_errors(per_fragment)
         return Result(matches[:limit], confident, clues, code_only, distinct)
 
     def _candidates(self, fnorm: str) -> list[int]:
-        words = [w for w in tokens(fnorm) if w not in _STOP and not w.isdigit()]
-        # Keys shared by many texts say little; short fragments may use them all the same.
-        cap = max(40, len(self.texts) // 40) if len(words) > 4 else len(self.texts)
-        hits = [
-            p
-            for p in map(self.postings.get, {k for w in words for k in _keys(w)})
-            if p is not None and len(p[0]) <= cap
-        ]
-        ranked: list[int] = []
-        if hits:
-            texts = np.concatenate([h[0] for h in hits])
-            weights = np.bincount(
-                texts, weights=np.concatenate([h[1] for h in hits]), minlength=len(self.texts)
-            )
-            k = min(CANDIDATES_PER_FRAGMENT, len(weights) - 1)
-            top = np.argpartition(-weights, k)[: k + 1] if k > 0 else np.arange(len(weights))
-            floor = weights[top].max() * 0.4
-            ranked = [int(t) for t in top[np.argsort(-weights[top])] if weights[t] >= floor]
-            ranked = [t for t in ranked if weights[t] > 0][:CANDIDATES_PER_FRAGMENT]
-        for t, literal in self.templates:
-            pattern = self.texts[t].pattern
-            if literal in fnorm and t not in ranked and pattern and pattern.search(fnorm):
-                ranked.append(t)
+        """The texts worth scoring against one normalised fragment, the likeliest first."""
+        return self._candidates_many([fnorm])[0]
+
+    def _key_ids_of(self, word: str) -> list[int]:
+        """The ids of a word's index keys, kept once read (up to WORDS_KEPT words)."""
+        known = self.word_keys.get(word)
+        if known is None:
+            if len(self.word_keys) >= WORDS_KEPT:
+                self.word_keys.clear()
+            known = self.word_keys[word] = [
+                self.key_ids[k] for k in _keys(word) if k in self.key_ids
+            ]
+        return known
+
+    def _candidates_many(self, fnorms: Sequence[str]) -> list[list[int]]:
+        """`_candidates` of every fragment of a paste at once: texts ranked by the weight of the
+        word keys they share with the fragment, over one bincount for all fragments (a 60-line
+        paste has 48 fragments; a dozen numpy calls each cost more than their arithmetic)."""
+        n = len(self.texts)
+        ids: list[int] = []
+        rows: list[int] = []
+        caps: list[int] = []
+        for row, fnorm in enumerate(fnorms):
+            words = [w for w in tokens(fnorm) if w not in _STOP and not w.isdigit()]
+            found = list(dict.fromkeys(k for w in words for k in self._key_ids_of(w)))
+            ids += found
+            rows += [row] * len(found)
+            # Keys shared by many texts say little; short fragments may use them all the same.
+            caps.append(max(40, n // 40) if len(words) > 4 else n)
+        key = np.array(ids, dtype=np.int64)
+        of = np.array(rows, dtype=np.int64)
+        keep = self.lengths[key] <= np.array(caps, dtype=np.int64)[of]
+        key, of = key[keep], of[keep]
+        ranked: list[list[int]] = [[] for _ in fnorms]
+        if len(key):
+            lengths = self.lengths[key]
+            ends = np.cumsum(lengths)
+            # The positions of the kept keys' postings, key after key: one gather for them all.
+            at = np.arange(ends[-1]) + np.repeat(self.starts[key] - (ends - lengths), lengths)
+            shared = np.bincount(
+                self.post_texts[at] + np.repeat(of * n, lengths),
+                weights=self.post_weights[at],
+                minlength=len(fnorms) * n,
+            ).reshape(len(fnorms), n)
+            k = min(CANDIDATES_PER_FRAGMENT, n - 1)
+            if k > 0:
+                top = np.argpartition(-shared, k, axis=1)[:, : k + 1]
+            else:
+                top = np.broadcast_to(np.arange(n), (len(fnorms), n))
+            top_weights = np.take_along_axis(shared, top, axis=1)
+            order = np.argsort(-top_weights, axis=1)
+            top = np.take_along_axis(top, order, axis=1)
+            top_weights = np.take_along_axis(top_weights, order, axis=1)
+            best = top_weights.max(axis=1, keepdims=True)
+            chosen = (top_weights >= best * 0.4) & (top_weights > 0)
+            for row in set(of.tolist()):
+                ranked[row] = top[row][chosen[row]].tolist()[:CANDIDATES_PER_FRAGMENT]
+        for fnorm, texts in zip(fnorms, ranked, strict=True):
+            for t, literal in self.templates:
+                pattern = self.texts[t].pattern
+                if literal in fnorm and t not in texts and pattern and pattern.search(fnorm):
+                    texts.append(t)
         return ranked
 
     @staticmethod
@@ -311,28 +372,63 @@ class Matcher:
         factor = 1.0 if fragment.kind in ("error-field", "log-msg", "log-error") else 0.92
         return factor if clues.tyk_signals else factor * 0.8
 
-    @staticmethod
-    def _similarity(fnorm: str, text: _Text) -> float:
-        if text.pattern is not None and text.pattern.search(fnorm):
-            return 1.0 if len(fnorm) < 1.5 * len(text.norm) + 20 else 0.95
-        tnorm = text.norm
-        whole = fuzz.ratio(fnorm, tnorm) / 100
-        if text.generic and len(tnorm) < 0.7 * len(fnorm):
-            return whole  # `not found` inside a longer message is not that message
-        if len(tnorm) <= len(fnorm):
-            part = fuzz.partial_ratio(tnorm, fnorm) / 100
-            coverage = len(tnorm) / len(fnorm)
-            contained = part * (0.78 + 0.1 * coverage + 0.12 * text.specificity)
-        else:
-            part = fuzz.partial_ratio(fnorm, tnorm) / 100
-            coverage = len(fnorm) / len(tnorm)
-            # Only part of the message was pasted: a hint, never a confident match by itself.
-            contained = part * (0.4 + 0.45 * coverage) if coverage >= 0.5 else 0.0
-            if fnorm in tnorm:
-                return contained
-        return max(whole, contained)
+    def _similarities(self, fnorms: Sequence[str], texts: Sequence[int]) -> list[float]:
+        """How well each normalised fragment matches its catalog text, in [0, 1]: the whole
+        fragment against the text, or the text found inside a longer fragment; a fragment found
+        inside a longer text is a hint, never a confident match by itself (under half of the
+        text counts for nothing). Placeholder texts match by their pattern. One rapidfuzz call
+        per measure for all pairs, the arithmetic in numpy."""
+        sims = [0.0] * len(texts)
+        if not texts:
+            return sims
+        norms = [self.texts[t].norm for t in texts]
+        whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
+        f_len = np.array([len(f) for f in fnorms], dtype=np.int64)
+        t_len = self.norm_lengths[texts]
+        generic_short = self.generic[texts] & (t_len < 0.7 * f_len)
+        inside = t_len <= f_len  # the text may lie inside the fragment
+        cover = np.where(inside, t_len / f_len, f_len / t_len)
+        # The pasted part covers over half of the text: align it (as it does when inside).
+        align = ~generic_short & (inside | (cover >= 0.5))
+        at = np.flatnonzero(align).tolist()
+        part = np.zeros(len(texts), dtype=np.float64)
+        if at:
+            short = [norms[i] if inside[i] else fnorms[i] for i in at]
+            long = [fnorms[i] if inside[i] else norms[i] for i in at]
+            part[at] = process.cpdist(short, long, scorer=fuzz.partial_ratio, dtype=np.float64)
+            part[at] /= 100
+        contained = np.where(
+            inside,
+            part * (0.78 + 0.1 * cover + 0.12 * self.specificity[texts]),
+            np.where(cover >= 0.5, part * (0.4 + 0.45 * cover), 0.0),
+        )
+        best = np.where(generic_short, whole, np.maximum(whole, contained)).tolist()
+        for i, (fnorm, t) in enumerate(zip(fnorms, texts, strict=True)):
+            text = self.texts[t]
+            if text.pattern is not None and text.pattern.search(fnorm):
+                sims[i] = 1.0 if len(fnorm) < 1.5 * len(text.norm) + 20 else 0.95
+            elif not generic_short[i] and not inside[i] and fnorm in text.norm:
+                sims[i] = float(contained[i])
+            else:
+                sims[i] = best[i]
+        return sims
 
-    def _finish(
+    def _final_score(
+        self, i: int, score: float, taught: bool, clues: Clues, source: float = 1.0
+    ) -> float:
+        """A fragment score with a confirmed phrasing, the paste's code, other systems' marks
+        and the entry's prior applied (the order of `_match`'s reasons)."""
+        entry = self.entries[i]
+        if taught:
+            score += LEARNED_BONUS
+        strength = clues.codes.get(entry.code)
+        if strength:
+            score += CODE_BONUS * strength
+        if source < 1:
+            score *= source
+        return score * self.priors.get(entry.id, 1.0)
+
+    def _match(
         self,
         i: int,
         score: float,
@@ -341,44 +437,39 @@ class Matcher:
         matched: str,
         taught: bool,
         clues: Clues,
-        raw: dict[str, float],
         source: float = 1.0,
     ) -> Match:
+        """The Match for entry `i` with its final (shown) score and the reasons behind it."""
         entry = self.entries[i]
         reasons = [f"{kind} {fragment[:80]!r} ~ {matched!r}"]
         if taught:
-            score += LEARNED_BONUS
             reasons.append("a phrasing people confirmed")
-        strength = clues.codes.get(entry.code)
-        if strength:
-            score += CODE_BONUS * strength
+        if clues.codes.get(entry.code):
             reasons.append(f"status {entry.code} in the paste")
         if source < 1:
-            score *= source
             reasons.append("another system's marks: " + ", ".join(clues.other_signals[:3]))
-        score *= self.priors.get(entry.id, 1.0)
-        raw[entry.id] = score
         return Match(
             entry_id=entry.id,
             code=entry.code,
             message=entry.message,
-            score=round(min(score, 1.0), 4),
+            score=score,
             reason="; ".join(reasons),
             fragment=fragment,
             matched_text=matched,
             kind=kind,
         )
 
-    def _symptom_matches(self, clues: Clues, fuzzy: list[Match]) -> list[Match] | None:
-        """Best guesses for a question or a bare code: the codes it names, the words it shares
-        with each entry's description and the entry's prevalence (symptoms.py). None when the
-        paste names no code and shares too few words with any entry."""
+    def _symptom_matches(
+        self, clues: Clues, weak: Mapping[str, float], limit: int
+    ) -> list[Match] | None:
+        """The `limit` best guesses for a question or a bare code: the codes it names, the words
+        it shares with each entry's description and the entry's prevalence (symptoms.py). None
+        when the paste names no code and shares too few words with any entry."""
         words, top = self.symptoms.words(_REASON_RE.sub(" ", clues.text))
         if not clues.codes and top < SYMPTOM_MIN_WORDS:
             return None
-        weak = {m.entry_id: m.score for m in fuzzy}
         bare = not weak and not top  # a code alone lists that code's own entries
-        out: list[tuple[float, Match]] = []
+        out: list[tuple[float, int, str, int]] = []  # score, code and id (the order), index
         for i, entry in enumerate(self.entries):
             codes = (entry.code,) if bare else (entry.code, *entry.gateway_codes)
             fit = symptoms.code_fit(codes, clues.codes)
@@ -392,23 +483,20 @@ class Matcher:
                 + symptoms.W_FUZZY * weak.get(entry.id, 0.0)
                 + symptoms.W_BASE
             )
-            score *= self.priors.get(entry.id, 1.0)
-            named = "status " + "/".join(map(str, clues.codes)) if clues.codes else "the words"
-            out.append(
-                (
-                    score,
-                    Match(
-                        entry.id,
-                        entry.code,
-                        entry.message,
-                        round(symptoms.SYMPTOM_SCALE * score, 4),
-                        f"best guess from {named}, the description and how common it is",
-                        kind="code" if not fuzzy and clues.codes else "symptom",
-                    ),
-                )
+            out.append((score * self.priors.get(entry.id, 1.0), entry.code, entry.id, i))
+        out.sort(key=lambda s: (-s[0], s[1], s[2]))
+        named = "status " + "/".join(map(str, clues.codes)) if clues.codes else "the words"
+        return [
+            Match(
+                self.entries[i].id,
+                self.entries[i].code,
+                self.entries[i].message,
+                round(symptoms.SYMPTOM_SCALE * score, 4),
+                f"best guess from {named}, the description and how common it is",
+                kind="code" if not weak and clues.codes else "symptom",
             )
-        out.sort(key=lambda sm: (-sm[0], sm[1].code, sm[1].entry_id))
-        return [m for _, m in out]
+            for score, _, _, i in out[:limit]
+        ]
 
     def _distinct_errors(self, per_fragment: Sequence[tuple[int, float]]) -> list[Match]:
         """Entries that different fragments match strongly: a paste holding two errors."""

@@ -48,15 +48,17 @@ _TOKEN_RE = re.compile(r"[a-z0-9]+")
 
 def fold_quotes(text: str) -> str:
     """Curly quotes, dashes and non-breaking spaces to their ASCII forms."""
-    return text.translate(_QUOTES)
+    return text if text.isascii() else text.translate(_QUOTES)  # every mapped character is not
 
 
 def normalize(text: str) -> str:
     """Lower-case words separated by single spaces: `Couldn’t decode OAS object` → `couldnt
     decode oas object`, `Key not authorised.` → `key not authorized`."""
     low = fold_quotes(text).lower()
-    low = _APOSTROPHE_RE.sub("", low)
-    low = _SPELLING_RE.sub(lambda m: _SPELLING[m.group(1)], low)
+    if "'" in low:
+        low = _APOSTROPHE_RE.sub("", low)
+    if any(word in low for word in _SPELLING):  # cheaper than the regex's scan of every place
+        low = _SPELLING_RE.sub(lambda m: _SPELLING[m.group(1)], low)
     return _NON_WORD_RE.sub(" ", low).strip()
 
 

@@ -18,6 +18,8 @@ kinds with AGAINST_WEIGHTS and sets them against TYK_WEIGHTS.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 AGAINST_WEIGHTS: dict[str, float] = {"header": 1.0, "body": 1.0, "said": 2.0, "product": 0.5}
 TYK_WEIGHTS: dict[str, float] = {
@@ -29,37 +31,83 @@ TYK_WEIGHTS: dict[str, float] = {
     "tyk body shape": 1.0,
 }
 
+
+@dataclass(frozen=True)
+class _Caseless:
+    """A case-insensitive pattern written in lower case. Over ASCII text it runs on the
+    lower-cased text without the flag: the same matches at the same places, 2-3 times faster
+    (case-insensitive matching defeats the regex engine's skipping to a match's first letter)."""
+
+    any_case: re.Pattern[str]
+    lower: re.Pattern[str]
+
+    def finditer(self, text: str, low: str) -> Iterator[re.Match[str]]:
+        """Matches in `text`, `low` being `text.lower()`; read spans, not groups, for its case."""
+        if text.isascii():
+            return self.lower.finditer(low)
+        return self.any_case.finditer(text)
+
+
+def _caseless(pattern: str) -> _Caseless:
+    return _Caseless(re.compile(pattern, re.IGNORECASE), re.compile(pattern))
+
+
 _SERVER_RE = re.compile(
     r"""(?im)(?:^[ \t]*(?:<[ \t]*)?|["'])(server|via)["']?[ \t]*:[ \t]*["']?([^\s"',]+)"""
 )
-_VENDOR_HEADER_RE = re.compile(
-    r"(?i)(?<![\w-])(x-kong-[\w-]+|cf-ray|cf-cache-status|x-amzn-[\w-]+|x-amz-[\w-]+"
+_VENDOR_HEADER_RE = _caseless(
+    r"(?<![\w-])(x-kong-[\w-]+|cf-ray|cf-cache-status|x-amzn-[\w-]+|x-amz-[\w-]+"
     r"|x-azure-ref|x-ms-request-id|x-envoy-[\w-]+|x-apigee[\w-]*|apigee-[\w-]+|x-slack-[\w-]+"
     r"|x-github-[\w-]+|x-goog-[\w-]+|x-cloud-trace-context|x-vercel-id|fly-request-id"
     r"|x-akamai-[\w-]+|x-fastly-[\w-]+|x-kestrel[\w-]*|ocp-apim-[\w-]+)[\"']?\s*:"
 )
+# What every vendor header above starts with.
+_VENDOR_PREFIXES = ("x-", "cf-", "apigee", "fly-", "ocp-")
 _BEARER_CHALLENGE_RE = re.compile(r"(?i)www-authenticate:\s*bearer\b[^\n]*\berror=")
-_BODY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern))
-    for name, pattern in (
-        ("oauth2 error_description", r"(?i)[\"']?error_description[\"']?\s*[:=]"),
-        ("problem details", r"(?i)application/problem\+(?:json|xml)|[\"']traceId[\"']\s*:"),
-        ("documentation_url", r"[\"'](?:documentation_url|doc_url|error_uri|errorLink)[\"']\s*:"),
-        ("aws __type", r"[\"']__type[\"']\s*:"),
-        ("error code fields", r"[\"'](?:errorCode|errorSummary|faultstring|fault)[\"']\s*:"),
-        ("graphql errors", r"[\"']errors[\"']\s*:\s*\["),
-        ("detail field", r"[\"']detail[\"']\s*:"),
-        ("slack ok false", r"[\"']ok[\"']\s*:\s*false"),
-        ("statusCode field", r"[\"']statusCode[\"']\s*:"),
-        ("nested error object", r"[\"']error[\"']\s*:\s*\{"),
-        ("typed error", r"[\"']type[\"']\s*:\s*[\"']\w+_error[\"']"),
-        ("html block page", r"(?i)<center>\s*(?:nginx|openresty|envoy)|<title>[^<]*cloudflare"),
-        ("go default 404", r"(?m)^[ \t]*404 page not found[ \t]*\r?$"),
+# Body shapes of other systems, each with words one of which every match holds in lower case:
+# a paste holding none skips the regex (only ASCII pastes; case-insensitive matching folds a
+# few other letters).
+_BODY_SHAPES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (name, needles, re.compile(pattern))
+    for name, needles, pattern in (
+        (
+            "oauth2 error_description",
+            ("error_description",),
+            r"(?i)[\"']?error_description[\"']?\s*[:=]",
+        ),
+        (
+            "problem details",
+            ("application/problem+", "traceid"),
+            r"(?i)application/problem\+(?:json|xml)|[\"']traceId[\"']\s*:",
+        ),
+        (
+            "documentation_url",
+            ("documentation_url", "doc_url", "error_uri", "errorlink"),
+            r"[\"'](?:documentation_url|doc_url|error_uri|errorLink)[\"']\s*:",
+        ),
+        ("aws __type", ("__type",), r"[\"']__type[\"']\s*:"),
+        (
+            "error code fields",
+            ("errorcode", "errorsummary", "fault"),
+            r"[\"'](?:errorCode|errorSummary|faultstring|fault)[\"']\s*:",
+        ),
+        ("graphql errors", ('"errors', "'errors"), r"[\"']errors[\"']\s*:\s*\["),
+        ("detail field", ('"detail', "'detail"), r"[\"']detail[\"']\s*:"),
+        ("slack ok false", ("false",), r"[\"']ok[\"']\s*:\s*false"),
+        ("statusCode field", ("statuscode",), r"[\"']statusCode[\"']\s*:"),
+        ("nested error object", ('"error', "'error"), r"[\"']error[\"']\s*:\s*\{"),
+        ("typed error", ("_error",), r"[\"']type[\"']\s*:\s*[\"']\w+_error[\"']"),
+        (
+            "html block page",
+            ("<center>", "<title>"),
+            r"(?i)<center>\s*(?:nginx|openresty|envoy)|<title>[^<]*cloudflare",
+        ),
+        ("go default 404", ("404 page not found",), r"(?m)^[ \t]*404 page not found[ \t]*\r?$"),
     )
 )
 _SPRING_KEYS = ('"timestamp"', '"path"', '"status"', '"error"')
-_PRODUCT_RE = re.compile(
-    r"(?i)(?<![\w-])(kong|apigee|envoy|traefik|ingress-nginx|nginx|openresty|haproxy|cloudflare"
+_PRODUCT_RE = _caseless(
+    r"(?<![\w-])(kong|apigee|envoy|traefik|ingress-nginx|nginx|openresty|haproxy|cloudflare"
     r"|akamai|fastly|execute-api|amazonaws\.com|api ?gateway \(aws\)|aws api gateway"
     r"|azure-api\.net|azure apim|keycloak|okta|auth0|cognito|microsoftonline\.com|spring boot"
     r"|spring-security|django|fastapi|uvicorn|gunicorn|flask|express-jwt|laravel|rails|kestrel"
@@ -69,8 +117,8 @@ _PRODUCT_RE = re.compile(
     r"|tyk-pump|tyk-dashboard|tyk-identity-broker|tyk-sink|prefix=[\w-]*pump|prefix=dashboard)"
     r"(?![\w-])"
 )
-_NOT_THROUGH_RE = re.compile(
-    r"(?i)\b(?:not|never|doesn'?t|does not|don'?t|didn'?t|isn'?t|wasn'?t|aren'?t)\s+"
+_NOT_THROUGH_RE = _caseless(
+    r"\b(?:not|never|doesn'?t|does not|don'?t|didn'?t|isn'?t|wasn'?t|aren'?t)\s+"
     r"(?:\w+\s+){0,3}?(?:go|goes|going|gone|went|pass|passes|passing|route[sd]?|routing|hit"
     r"|hits|touch|touches|involve[sd]?)\s+(?:\w+\s+){0,2}?(?:through|via|thru)?\s*"
     r"(?:the\s+|our\s+|any\s+)?(?:api[ -])?(?:gateway|tyk)\b"
@@ -91,23 +139,30 @@ _NOT_THROUGH_RE = re.compile(
 def other_system_signals(text: str) -> list[str]:
     """Signals that the paste comes from another system (see the module's table)."""
     found: list[str] = []
-    for m in _SERVER_RE.finditer(text):
-        if "tyk" not in m.group(2).lower():
-            found.append(f"header:{m.group(1).lower()}: {m.group(2)[:40]}")
-    for m in _VENDOR_HEADER_RE.finditer(text):
-        found.append(f"header:{m.group(1).lower()}")
+    low, ascii = text.lower(), text.isascii()
+    # Word tests first (in the lower-cased ASCII paste): most pastes hold no header of either.
+    if not ascii or "server" in low or "via" in low:
+        for m in _SERVER_RE.finditer(text):
+            if "tyk" not in m.group(2).lower():
+                found.append(f"header:{m.group(1).lower()}: {m.group(2)[:40]}")
+    if not ascii or any(prefix in low for prefix in _VENDOR_PREFIXES):
+        for m in _VENDOR_HEADER_RE.finditer(text, low):
+            found.append(f"header:{m.group(1).lower()}")
     if "uthenticate" in text and _BEARER_CHALLENGE_RE.search(text):
         found.append("header:www-authenticate bearer error")
-    for name, pattern in _BODY_SHAPES:
+    for name, needles, pattern in _BODY_SHAPES:
+        if ascii and not any(needle in low for needle in needles):
+            continue
         if pattern.search(text) and not (name == "nested error object" and "jsonrpc" in text):
             found.append(f"body:{name}")
     if all(key in text for key in _SPRING_KEYS):
         found.append("body:spring boot error")
-    for m in _PRODUCT_RE.finditer(text):
+    for m in _PRODUCT_RE.finditer(text, low):
         found.append(f"product:{m.group(1).lower()}")
-    low = text.lower()
     if "gateway" in low or "tyk" in low or "forward" in low or "directly" in low:
-        found.extend(f"said:{m.group(0)[:60]}" for m in _NOT_THROUGH_RE.finditer(text))
+        found.extend(
+            f"said:{text[m.start() : m.end()][:60]}" for m in _NOT_THROUGH_RE.finditer(text, low)
+        )
     return list(dict.fromkeys(found))
 
 

@@ -42,6 +42,17 @@ def test_a_10000_line_log_keeps_its_error_line() -> None:
     assert MATCHER.match(paste).matches[0].message == "There was a problem proxying the request"
 
 
+def test_an_error_line_amid_many_distinct_lines_is_read_first() -> None:
+    # 150 start-up lines that do not fold (each names another API) give far more fragments than
+    # are scored: the error line in the middle is kept because error lines are read first.
+    names = [chr(ord("g") + i // 20) + chr(ord("g") + i % 20) for i in range(150)]
+    lines = [f'time="Mar 03 07:58:12" level=info msg="Loading API {n}" prefix=main' for n in names]
+    lines.insert(75, REFUSED.split(" api_id=")[0])  # no request fields: only its level counts
+    assert any("connection refused" in f.text for f in extract("\n".join(lines)).fragments)
+    best = MATCHER.match("\n".join(lines)).matches[0]
+    assert best.message == "There was a problem proxying the request"
+
+
 def test_a_bare_tyk_body_stays_confident() -> None:
     result = MATCHER.match('{"error": "Key has expired, please renew"}')
     assert result.confident and result.matches[0].message == "Key has expired, please renew"
