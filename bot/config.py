@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     tykbot_sqlite_busy_timeout: float = Field(default=10.0, gt=0)
     tykbot_health_timeout: float = Field(default=0.8, gt=0)
     tykbot_command_deadline: float = Field(default=2.0, gt=0)
-    # Worker threads per process: gunicorn's request threads, Bolt's lazy listeners and the
-    # job workers are each this many.
+    # Worker threads per process: gunicorn's request threads and the job workers (events,
+    # clicks, modal replies: everything done after the ack) are each this many.
     tykbot_threads: int = Field(default=8, ge=1, le=64)
     # Durable jobs: a worker holds a job this long; a failed try waits retry * 2^(n-1) seconds
     # (or Slack's Retry-After), up to max attempts, then the job is given up (logged, counted).

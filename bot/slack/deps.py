@@ -26,11 +26,6 @@ class Deps:
     jobs: JobRunner | None = None
 
 
-def ack_now(ack: Any) -> None:
-    """Acknowledge at once; the work runs afterwards as a lazy listener (Slack waits 3 s)."""
-    ack()
-
-
 def guarded(
     deps: Deps,
     listener: str,

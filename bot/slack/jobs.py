@@ -31,11 +31,21 @@ TRANSIENT_SLACK_ERRORS = {
 }
 
 
+class WebhookFailed(Exception):
+    """A response URL refused a post (`status`: its HTTP status; `retry_after`: seconds)."""
+
+    def __init__(self, status: int, body: str, retry_after: float = 0.0) -> None:
+        super().__init__(f"response URL answered {status}: {body[:200]}")
+        self.status = status
+        self.retry_after = retry_after
+
+
 def retry_delay(exc: BaseException, attempt: int, base: float) -> float | None:
     """Seconds before trying again after `exc`, or None when another try cannot help.
 
-    Transient: Slack's 5xx and 429 (its Retry-After wins when longer), network errors and
-    database errors; everything else (a refused request, a bug) is given up at once.
+    Transient: Slack's 5xx and 429 (its Retry-After wins when longer), from the Web API or a
+    response URL, network errors and database errors; everything else (a refused request, a
+    bug) is given up at once.
     """
     backoff: float = min(base * 2.0 ** (attempt - 1), 300.0)
     if isinstance(exc, SlackApiError):
@@ -49,6 +59,10 @@ def retry_delay(exc: BaseException, attempt: int, base: float) -> float | None:
         if status >= 500 or response.get("error") in TRANSIENT_SLACK_ERRORS:
             return backoff
         return None
+    if isinstance(exc, WebhookFailed):
+        if exc.status == 429:
+            return max(backoff, exc.retry_after)
+        return backoff if exc.status >= 500 else None
     if isinstance(exc, OSError | DBAPIError | TimeoutError):
         return backoff
     return None
@@ -60,6 +74,13 @@ def job_fields(job: JobView) -> dict[str, Any]:
     event: dict[str, Any] = payload.get("event") or {}
     if not isinstance(event, dict):
         event = {}
+    body = payload.get("body")  # an interaction (click, modal submission)
+    if isinstance(body, dict):
+        event = {
+            "team": _id_of(body.get("team")),
+            "channel": _id_of(body.get("channel")),
+            "user": _id_of(body.get("user")),
+        }
     return {
         "job": job.id,
         "kind": job.kind,
@@ -68,6 +89,10 @@ def job_fields(job: JobView) -> dict[str, Any]:
         "channel": str(event.get("channel") or ""),
         "user": str(event.get("user") or ""),
     }
+
+
+def _id_of(part: object) -> str:
+    return str(part.get("id") or "") if isinstance(part, dict) else ""
 
 
 class JobRunner:
