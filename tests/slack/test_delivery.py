@@ -7,13 +7,18 @@ from __future__ import annotations
 import json
 import signal
 import threading
+import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlencode
 
+from sqlalchemy import text
+
+from bot.store.database import make_engine
 from tests.slack.fake_slack import Canned, FakeSlack
-from tests.slack.harness import http, message_event, sign
+from tests.slack.harness import buttons, click_payload, http, message_event, sign
 from tests.slack.test_commands import PASTE
-from tests.slack.test_serve import env_for, running, wait_healthy
+from tests.slack.test_serve import env_for, running, slash_command, wait_healthy
 
 FAST_JOBS = {
     "TYKBOT_JOB_LEASE_SECONDS": "3",
@@ -143,3 +148,89 @@ def test_sigterm_mid_burst_finishes_in_flight_requests_and_jobs(
     posts = posts_per_thread(fake)
     assert acked <= set(posts)
     assert [t for t, n in posts.items() if n != 1] == []
+
+
+def slash(port: str, fake: FakeSlack, text: str = PASTE) -> dict:
+    """`/tykerror` on a running process; the private answer it returned."""
+    body = urlencode({**slash_command(fake), "text": text, "user_id": "UASKER"})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    reply = http(f"http://127.0.0.1:{port}/slack/events", body.encode(), headers)
+    assert reply.status == 200, reply.text
+    return reply.json()
+
+
+def interact(port: str, payload: dict) -> int:
+    body = urlencode({"payload": json.dumps(payload)})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    return http(f"http://127.0.0.1:{port}/slack/events", body.encode(), headers).status
+
+
+def in_channel(fake: FakeSlack, channel: str) -> Counter[int]:
+    """Public posts of shared answers in a channel, by answer (query id)."""
+    return Counter(
+        p["metadata"]["event_payload"]["query_id"]
+        for (c, _), ps in fake.posted.items()
+        if c == channel
+        for p in ps
+        if (p.get("metadata") or {}).get("event_type") == "tykbot_share"
+    )
+
+
+def test_clicks_acked_then_sigkill_take_effect_once_after_restart_and_slacks_retries(
+    tmp_path: Path, database_url: str, fake: FakeSlack
+) -> None:
+    fake.delays["response:share-1"] = 1.5  # the first Share is under way at the kill
+    env = env_for(database_url, fake, **FAST_JOBS, TYKBOT_THREADS="1")
+    with running(env, tmp_path) as proc:
+        wait_healthy(env["PORT"], proc, tmp_path)
+        answers = [slash(env["PORT"], fake) for _ in range(3)]
+        clicks = [
+            click_payload(
+                buttons(answers[0]["blocks"])["tyk_share"],
+                channel="CSHARE",
+                response_url=fake.response_url("share-1", channel="CSHARE"),
+            ),
+            click_payload(
+                buttons(answers[1]["blocks"])["tyk_share"],
+                channel="CSHARE",
+                response_url=fake.response_url("share-2", channel="CSHARE"),
+            ),
+            click_payload(
+                buttons(answers[2]["blocks"])["tyk_helped"],
+                user="UVOTER",
+                response_url=fake.response_url("vote-3"),
+            ),
+        ]
+        assert [interact(env["PORT"], c) for c in clicks] == [200, 200, 200]  # acknowledged
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    # One worker, busy with the first Share: the others had not run when the process died.
+    assert fake.of("response:share-2") == [] and fake.of("response:vote-3") == []
+    assert votes(database_url) == 0
+    (tmp_path / "again").mkdir()
+    env = env_for(database_url, fake, **FAST_JOBS)
+    with running(env, tmp_path / "again") as proc:
+        wait_healthy(env["PORT"], proc, tmp_path / "again")
+        assert [interact(env["PORT"], c) for c in clicks] == [200, 200, 200]  # Slack's retries
+
+        def all_done() -> bool:
+            shared = len(fake.of("response:share-1")) >= 2 and len(fake.of("response:share-2")) >= 2
+            return shared and len(fake.of("response:vote-3")) >= 1
+
+        fake.wait_until(all_done, timeout=60)
+        fake.wait_until(lambda: False, timeout=4)  # leases of the killed process run out
+    queries = [json.loads(buttons(a["blocks"])["tyk_share"]["value"])["q"] for a in answers[:2]]
+    assert in_channel(fake, "CSHARE") == Counter(queries)  # each Share posted exactly once
+    assert votes(database_url) == 1
+    [redrawn] = fake.of("response:vote-3")
+    assert redrawn.args["replace_original"] is True
+
+
+def votes(database_url: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM votes")).scalar_one())
+    finally:
+        engine.dispose()
