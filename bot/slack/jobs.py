@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -107,6 +108,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self._poller: threading.Thread | None = None
         self._closed = False
+        self._queued: set[futures.Future[Any]] = set()
 
     def handle(
         self,
@@ -132,16 +134,29 @@ class JobRunner:
             self._poller.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop polling for good and wait for jobs under way; unfinished ones keep their lease
-        and are picked up (by another process) when it ends."""
+        """Stop polling for good and finish the jobs already handed to the workers (those of
+        requests acknowledged before the stop), for up to `timeout` seconds. Jobs not done by
+        then keep their rows and are picked up (by another process) when their lease ends."""
+        deadline = time.monotonic() + timeout
         with self._lock:
-            pool, poller, self._pool = self._pool, self._poller, None
             self._closed = True
             self._stop.set()
-        if poller is not None:
+            poller = self._poller
+        if poller is not None:  # it queues what it leased last before it ends
             poller.join(timeout)
+        with self._lock:
+            pool, self._pool = self._pool, None
+            queued = set(self._queued)
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            futures.wait(queued, timeout=max(0.0, deadline - time.monotonic()))
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _queue(self, pool: ThreadPoolExecutor, work: Callable[..., Any], *args: Any) -> None:
+        """Hand work to the pool, remembering it until done (a stop waits for it)."""
+        future = pool.submit(work, *args)
+        with self._lock:
+            self._queued.add(future)
+        future.add_done_callback(self._queued.discard)
 
     def submit(self, job_id: int) -> None:
         """Run a just-stored job soon (the poller would find it too)."""
@@ -150,7 +165,7 @@ class JobRunner:
         if pool is not None:
             # Shutting down: the job keeps its row, and a live process's poller runs it.
             with contextlib.suppress(RuntimeError):
-                pool.submit(self._lease_and_run, job_id)
+                self._queue(pool, self._lease_and_run, job_id)
 
     # -- work ---------------------------------------------------------------------------------
     def _poll(self) -> None:
@@ -168,7 +183,7 @@ class JobRunner:
             for job in due:
                 if pool is None:
                     break
-                pool.submit(self.run, job)
+                self._queue(pool, self.run, job)
 
     def _lease_and_run(self, job_id: int) -> None:
         try:

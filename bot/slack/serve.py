@@ -23,6 +23,7 @@ from bot.slack.web import WSGIApp, wsgi_app
 log = logging.getLogger("bot.slack")
 _SECRET = re.compile(r"[0-9a-fA-F]{16,128}")
 _TOKEN = re.compile(r"[A-Za-z0-9-]+")
+GRACEFUL_SECONDS = 10
 
 
 class ConfigError(ValueError):
@@ -124,15 +125,17 @@ def gunicorn_options(
             slack.jobs.start()  # threads do not survive a fork: start this worker's own
 
     def worker_exit(_server: Any, _worker: Any) -> None:
-        if slack is not None:  # SIGTERM: finish the jobs under way (the rest keep their rows)
-            slack.jobs.stop(timeout=settings.tykbot_job_lease_seconds)
+        # SIGTERM, after the last request was answered: finish the jobs those requests left
+        # (within gunicorn's graceful timeout; any not done keep their rows).
+        if slack is not None:
+            slack.jobs.stop(timeout=min(settings.tykbot_job_lease_seconds, GRACEFUL_SECONDS / 2))
 
     return {
         "bind": f"{host}:{settings.port}",
-        "worker_class": "gthread",
+        "worker_class": "bot.slack.worker.DrainingWorker",  # gthread that drains on SIGTERM
         "threads": settings.tykbot_threads,
         "timeout": 30,
-        "graceful_timeout": 10,
+        "graceful_timeout": GRACEFUL_SECONDS,
         "keepalive": 5,
         "preload_app": True,
         "accesslog": None,
