@@ -96,7 +96,12 @@ def env_for(database_url: str, fake: FakeSlack, **values: str) -> dict[str, str]
 def running(env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     log = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen(
-        [str(TYKBOT), "serve"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+        [str(TYKBOT), "serve"],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: a test can kill master and worker
     )
     try:
         yield proc
