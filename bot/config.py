@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     tykbot_log_level: str = "INFO"
     # `tykbot serve` logs one JSON object per line ("json") or classic lines ("text").
     tykbot_log_format: Literal["json", "text"] = "json"
+    # HTTP mode: one line per HTTP request from gunicorn (in the same format), off by default.
+    tykbot_access_log: bool = False
     # Database timeouts: connecting (s), one statement (ms, PostgreSQL), waiting for a pooled
     # connection (s), waiting for SQLite's write lock (s); /healthz and a slash command give
     # up on a silent database after these many seconds.

@@ -9,6 +9,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
@@ -114,10 +115,35 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+def gunicorn_logger(kind: str) -> type[glogging.Logger]:
+    """gunicorn's logger, writing its lines (start-up, worker, access) in tykbot's format."""
+
+    class TykbotGunicornLogger(glogging.Logger):  # type: ignore[misc]
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for log_ in (self.error_log, self.access_log):
+                for handler in log_.handlers:
+                    handler.setFormatter(logs.formatter(kind))
+
+        def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+            if not self.cfg.accesslog:
+                return
+            status = int(str(getattr(resp, "status", "0")).split()[0] or 0)
+            latency = round(request_time.total_seconds() * 1000, 1)
+            line = f"{req.method} {req.path} {status}"
+            fields = {"status": status, "latency_ms": latency}
+            if environ.get("tykbot.request_id"):
+                fields["request_id"] = environ["tykbot.request_id"]
+            self.access_log.info(line, extra=fields)
+
+    return TykbotGunicornLogger
+
+
 def gunicorn_options(
     settings: Settings, slack: SlackApp | None = None, host: str = "0.0.0.0"
 ) -> dict[str, Any]:
-    """The production server's settings: gthread workers, no access log, graceful restarts."""
+    """The production server's settings: gthread workers that drain on SIGTERM, graceful
+    restarts, gunicorn's lines in tykbot's log format, an access log only when asked."""
 
     def post_fork(_server: Any, _worker: Any) -> None:
         if slack is not None:
@@ -138,7 +164,8 @@ def gunicorn_options(
         "graceful_timeout": GRACEFUL_SECONDS,
         "keepalive": 5,
         "preload_app": True,
-        "accesslog": None,
+        "accesslog": "-" if settings.tykbot_access_log else None,
+        "logger_class": gunicorn_logger(settings.tykbot_log_format),
         "errorlog": "-",
         "loglevel": settings.tykbot_log_level.lower(),
         "proc_name": "tykbot",

@@ -96,8 +96,9 @@ def _logged(
         statuses.append(status)
         return start_response(status, headers, *args)
 
-    request_id = environ.get("HTTP_X_REQUEST_ID") or logs.new_request_id()
-    with logs.bound(request_id=str(request_id)[:64], **environ.get("tykbot.fields", {})):
+    request_id = str(environ.get("HTTP_X_REQUEST_ID") or logs.new_request_id())[:64]
+    environ["tykbot.request_id"] = request_id  # gunicorn's access line names it too
+    with logs.bound(request_id=request_id, **environ.get("tykbot.fields", {})):
         body = list(bolt(environ, recording))
         status = int(statuses[0].split()[0]) if statuses else 0
         latency = round((time.monotonic() - started) * 1000, 1)

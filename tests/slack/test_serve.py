@@ -214,6 +214,37 @@ def test_serve_http_mode_end_to_end_on_gunicorn(
         assert 'tykbot_slack_handled_total{listener="command",outcome="answered"} 1.0' in metrics
 
 
+def test_gunicorns_own_lines_and_its_access_log_are_json(
+    tmp_path: Path, database_url: str, fake: FakeSlack
+) -> None:
+    env = env_for(
+        database_url,
+        fake,
+        TYKBOT_LOG_LEVEL="INFO",
+        TYKBOT_LOG_FORMAT="json",
+        TYKBOT_ACCESS_LOG="true",
+    )
+    port = env["PORT"]
+    with running(env, tmp_path) as proc:
+        wait_healthy(port, proc, tmp_path)
+        body = urlencode(slash_command(fake))
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        headers["X-Request-Id"] = "req-abc"
+        assert http(f"http://127.0.0.1:{port}/slack/events", body.encode(), headers).status == 200
+        proc.terminate()
+        assert proc.wait(30) == 0
+    text = (tmp_path / "serve.log").read_text()
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]  # every line
+    by_logger: dict[str, list[dict]] = {}
+    for line in lines:
+        by_logger.setdefault(line["logger"], []).append(line)
+    assert any("Booting worker" in line["message"] for line in by_logger["gunicorn.error"])
+    access = by_logger["gunicorn.access"]
+    assert any(a["message"] == "GET /healthz 200" and a["status"] == 200 for a in access)
+    [slash] = [a for a in access if a["message"] == "POST /slack/events 200"]
+    assert slash["request_id"] == "req-abc" and slash["latency_ms"] >= 0
+
+
 def test_serve_socket_mode_connects_and_answers(
     tmp_path: Path, database_url: str, fake: FakeSlack
 ) -> None:
