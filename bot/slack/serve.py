@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
 import threading
+import time
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -19,7 +21,7 @@ from bot.config import Settings
 from bot.service import Service
 from bot.slack.app import SlackApp, build_app
 from bot.slack.client import api_base_url, make_client
-from bot.slack.web import WSGIApp, wsgi_app
+from bot.slack.web import WSGIApp, payload_fields, wsgi_app
 
 log = logging.getLogger("bot.slack")
 _SECRET = re.compile(r"[0-9a-fA-F]{16,128}")
@@ -203,10 +205,22 @@ def start_health_server(slack: SlackApp, port: int, host: str = "0.0.0.0") -> WS
 
 
 def socket_mode_handler(slack: SlackApp, settings: Settings) -> Any:
-    """Bolt's Socket Mode handler over the app's own client (so SLACK_API_URL is honoured)."""
+    """Bolt's Socket Mode handler over the app's own client (so SLACK_API_URL is honoured);
+    each envelope is logged like an HTTP request, its envelope_id the request id."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.socket_mode.request import SocketModeRequest
 
-    return SocketModeHandler(
+    class LoggedSocketModeHandler(SocketModeHandler):
+        def handle(self, client: Any, req: SocketModeRequest) -> None:
+            started = time.monotonic()
+            payload = req.payload if isinstance(req.payload, dict) else {}
+            fields = payload_fields(payload)
+            with logs.bound(request_id=str(req.envelope_id)[:64], **fields):
+                super().handle(client, req)
+                latency = round((time.monotonic() - started) * 1000, 1)
+                log.info("slack request", extra={"latency_ms": latency})
+
+    return LoggedSocketModeHandler(
         slack.bolt, app_token=settings.slack_app_token, web_client=slack.bolt.client
     )
 
@@ -227,7 +241,14 @@ def run_socket_mode(slack: SlackApp, settings: Settings) -> None:
         ) from exc
     log.info("tykbot: Socket Mode connected")
     slack.jobs.start()
-    threading.Event().wait()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
+    stop.wait()
+    # SIGTERM: take no more envelopes (each was acknowledged only after its listener ran),
+    # then finish the jobs already handed to the workers; any not done keep their rows.
+    log.info("tykbot: stopping")
+    handler.close()
+    slack.jobs.stop(timeout=min(settings.tykbot_job_lease_seconds, GRACEFUL_SECONDS / 2))
 
 
 def serve(settings: Settings) -> None:

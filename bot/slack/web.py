@@ -56,31 +56,39 @@ def request_fields(body: bytes, content_type: str) -> dict[str, str]:
     (never its text); empty when it does not parse (Bolt answers 400 then)."""
     try:
         if "json" in content_type:
-            data = json.loads(body)
-            event = data.get("event") or {}
-            return {
-                "team": str(data.get("team_id") or ""),
-                "channel": str(event.get("channel") or ""),
-                "user": str(event.get("user") or ""),
-                "event": str(event.get("type") or data.get("type") or ""),
-            }
+            return payload_fields(json.loads(body))
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
         if "payload" in form:
-            payload = json.loads(form["payload"])
-            return {
-                "team": str((payload.get("team") or {}).get("id") or ""),
-                "channel": str((payload.get("channel") or {}).get("id") or ""),
-                "user": str((payload.get("user") or {}).get("id") or ""),
-                "event": str(payload.get("type") or ""),
-            }
-        return {
-            "team": form.get("team_id", ""),
-            "channel": form.get("channel_id", ""),
-            "user": form.get("user_id", ""),
-            "command": form.get("command", ""),
-        }
+            return payload_fields(json.loads(form["payload"]))
+        return payload_fields(form)
     except (ValueError, AttributeError, TypeError):
         return {}
+
+
+def payload_fields(data: dict[str, Any]) -> dict[str, str]:
+    """The log fields of a parsed Slack payload: an event callback, an interaction or a slash
+    command (as HTTP bodies and Socket Mode envelopes carry them)."""
+    if "command" in data and "type" not in data:
+        return {
+            "team": str(data.get("team_id") or ""),
+            "channel": str(data.get("channel_id") or ""),
+            "user": str(data.get("user_id") or ""),
+            "command": str(data.get("command") or ""),
+        }
+    if isinstance(data.get("team"), dict) or isinstance(data.get("user"), dict):
+        return {
+            "team": str((data.get("team") or {}).get("id") or ""),
+            "channel": str((data.get("channel") or {}).get("id") or ""),
+            "user": str((data.get("user") or {}).get("id") or ""),
+            "event": str(data.get("type") or ""),
+        }
+    event = data.get("event") or {}
+    return {
+        "team": str(data.get("team_id") or ""),
+        "channel": str(event.get("channel") or ""),
+        "user": str(event.get("user") or ""),
+        "event": str(event.get("type") or data.get("type") or ""),
+    }
 
 
 def _logged(

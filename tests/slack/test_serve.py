@@ -23,7 +23,7 @@ from bot.slack.serve import ConfigError, check_settings, gunicorn_options, socke
 from bot.store.database import make_engine, session_factory
 from tests.slack.fake_slack import Canned, FakeSlack
 from tests.slack.fake_socket import FakeSocketMode
-from tests.slack.harness import SIGNING_SECRET, Harness, http, sign
+from tests.slack.harness import SIGNING_SECRET, Harness, http, message_event, sign
 from tests.slack.test_commands import PASTE
 
 TYKBOT = Path(sys.executable).with_name("tykbot")
@@ -250,7 +250,13 @@ def test_serve_socket_mode_connects_and_answers(
 ) -> None:
     ws = FakeSocketMode()
     fake.socket_url = ws.url
-    env = env_for(database_url, fake, SLACK_APP_TOKEN="xapp-1-A0001-abc", SLACK_SIGNING_SECRET="")
+    env = env_for(
+        database_url,
+        fake,
+        SLACK_APP_TOKEN="xapp-1-A0001-abc",
+        SLACK_SIGNING_SECRET="",
+        TYKBOT_LOG_LEVEL="INFO",
+    )
     try:
         with running(env, tmp_path) as proc:
             assert ws.connected.wait(60), (tmp_path / "serve.log").read_text()
@@ -267,9 +273,27 @@ def test_serve_socket_mode_connects_and_answers(
             ack = ws.ack_for("env-1")
             assert "Key not authori" in ack["payload"]["text"]
             assert ack["payload"]["response_type"] == "ephemeral"
+            event = message_event(PASTE, channel="C1", user="U1")
+            ws.send(
+                {
+                    "envelope_id": "env-2",
+                    "type": "events_api",
+                    "accepts_response_payload": False,
+                    "payload": {"type": "event_callback", "team_id": "T0001", "event": event},
+                }
+            )
+            ws.ack_for("env-2")
+            fake.wait_for("chat.postMessage")
             wait_healthy(env["PORT"], proc, tmp_path)
     finally:
         ws.close()
+    lines = [json.loads(x) for x in (tmp_path / "serve.log").read_text().splitlines() if x]
+    # Each envelope's lines carry its envelope id as the request id, like an HTTP request's.
+    [slash] = [x for x in lines if x["message"] == "slack request" and x.get("command")]
+    assert slash["request_id"] == "env-1" and slash["command"] == "/tykerror"
+    assert slash["user"] == "U1" and slash["latency_ms"] >= 0
+    [job] = [x for x in lines if x["message"] == "tykbot: job done"]
+    assert job["request_id"] == "env-2" and job["channel"] == "C1" and job["kind"] == "message"
 
 
 def test_serve_socket_mode_with_a_rejected_app_token_exits_with_one_line(
