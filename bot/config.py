@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     tykbot_job_retry_seconds: float = Field(default=2.0, gt=0)
     tykbot_job_max_attempts: int = Field(default=6, ge=1)
     tykbot_job_poll_seconds: float = Field(default=1.0, gt=0)
+    # SQLite: a background transaction (a job's) waits up to this long (ms) while Slack
+    # requests are under way, so a burst of clicks does not slow the slash commands people
+    # are waiting for (0: it waits only for its turn).
+    tykbot_background_yield_ms: float = Field(default=50.0, ge=0, le=5000)
     # Bookkeeping (processed events, handled messages, thread replies, finished jobs) older
     # than this is pruned as it goes; `tykbot purge` also forgets query texts and reasons
     # older than this (their counts are kept for stats).

@@ -25,7 +25,16 @@ class Jobs(Answering):
     def enqueue(self, key: str, kind: str, payload: dict[str, Any]) -> int | None:
         """Store a job (durably) unless its key is known; its id, or None for a duplicate."""
         with self.session() as s:
-            return repo.enqueue_job(s, key, kind, payload)
+            job = repo.enqueue_job(s, key, kind, payload)
+            return job.id if job is not None else None
+
+    def enqueue_leased(self, key: str, kind: str, payload: dict[str, Any]) -> JobView | None:
+        """Store a job leased by the caller, who runs its first try now (one write, not two);
+        None for a duplicate. If the caller dies, the lease ends and anyone runs it."""
+        with self.session() as s:
+            return repo.enqueue_job(
+                s, key, kind, payload, lease_seconds=self.settings.tykbot_job_lease_seconds
+            )
 
     def lease(self, job_id: int | None = None, limit: int = 1) -> list[JobView]:
         """Lease one job by id, or up to `limit` due jobs, for this worker."""

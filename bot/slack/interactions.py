@@ -73,12 +73,12 @@ def enqueue(deps: Deps, kind: str, body: dict[str, Any]) -> int | None:
     """Store an interaction as a job (before the ack) and start it; None for a duplicate."""
     assert deps.jobs is not None
     payload = {"body": body, "request_id": logs.context().get("request_id")}
-    job_id = deps.service.enqueue(interaction_key(kind, body), kind, payload)
-    if job_id is None:
+    job = deps.service.enqueue_leased(interaction_key(kind, body), kind, payload)
+    if job is None:
         deps.metrics.count("interaction", "duplicate")
         return None
-    deps.jobs.submit(job_id)
-    return job_id
+    deps.jobs.submit_leased(job)
+    return job.id
 
 
 class Durable:

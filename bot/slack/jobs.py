@@ -158,6 +158,15 @@ class JobRunner:
             self._queued.add(future)
         future.add_done_callback(self._queued.discard)
 
+    def submit_leased(self, job: JobView) -> None:
+        """Run a job just stored as leased by this process (its first try)."""
+        self.start()
+        pool = self._pool
+        if pool is not None:
+            # Shutting down: the job keeps its row and runs elsewhere once its lease ends.
+            with contextlib.suppress(RuntimeError):
+                self._queue(pool, self.run, job)
+
     def submit(self, job_id: int) -> None:
         """Run a just-stored job soon (the poller would find it too)."""
         self.start()

@@ -22,6 +22,7 @@ from bot.service import Service
 from bot.slack.app import SlackApp, build_app
 from bot.slack.client import api_base_url, make_client
 from bot.slack.web import WSGIApp, payload_fields, wsgi_app
+from bot.store.writes import urgent
 
 log = logging.getLogger("bot.slack")
 _SECRET = re.compile(r"[0-9a-fA-F]{16,128}")
@@ -215,7 +216,8 @@ def socket_mode_handler(slack: SlackApp, settings: Settings) -> Any:
             started = time.monotonic()
             payload = req.payload if isinstance(req.payload, dict) else {}
             fields = payload_fields(payload)
-            with logs.bound(request_id=str(req.envelope_id)[:64], **fields):
+            bound = logs.bound(request_id=str(req.envelope_id)[:64], **fields)
+            with bound, urgent():
                 super().handle(client, req)
                 latency = round((time.monotonic() - started) * 1000, 1)
                 log.info("slack request", extra={"latency_ms": latency})

@@ -16,6 +16,7 @@ from bot import logs
 from bot.slack.app import SlackApp
 from bot.slack.metrics import CONTENT_TYPE
 from bot.slack.verify import MAX_BODY_BYTES, Rejected, verify
+from bot.store.writes import urgent
 
 log = logging.getLogger("bot.slack.web")
 
@@ -107,7 +108,8 @@ def _logged(
     request_id = str(environ.get("HTTP_X_REQUEST_ID") or logs.new_request_id())[:64]
     environ["tykbot.request_id"] = request_id  # gunicorn's access line names it too
     with logs.bound(request_id=request_id, **environ.get("tykbot.fields", {})):
-        body = list(bolt(environ, recording))
+        with urgent():  # its database turns go before background work
+            body = list(bolt(environ, recording))
         status = int(statuses[0].split()[0]) if statuses else 0
         latency = round((time.monotonic() - started) * 1000, 1)
         log.info("slack request", extra={"status": status, "latency_ms": latency})
