@@ -22,12 +22,6 @@ JobView = repo.JobView
 class Jobs(Answering):
     """Use cases of the job queue."""
 
-    def enqueue(self, key: str, kind: str, payload: dict[str, Any]) -> int | None:
-        """Store a job (durably) unless its key is known; its id, or None for a duplicate."""
-        with self.session() as s:
-            job = repo.enqueue_job(s, key, kind, payload)
-            return job.id if job is not None else None
-
     def enqueue_leased(self, key: str, kind: str, payload: dict[str, Any]) -> JobView | None:
         """Store a job leased by the caller, who runs its first try now (one write, not two);
         None for a duplicate. If the caller dies, the lease ends and anyone runs it."""

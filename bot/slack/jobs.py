@@ -167,15 +167,6 @@ class JobRunner:
             with contextlib.suppress(RuntimeError):
                 self._queue(pool, self.run, job)
 
-    def submit(self, job_id: int) -> None:
-        """Run a just-stored job soon (the poller would find it too)."""
-        self.start()
-        pool = self._pool
-        if pool is not None:
-            # Shutting down: the job keeps its row, and a live process's poller runs it.
-            with contextlib.suppress(RuntimeError):
-                self._queue(pool, self._lease_and_run, job_id)
-
     # -- work ---------------------------------------------------------------------------------
     def _poll(self) -> None:
         every = self.deps.settings.tykbot_job_poll_seconds
@@ -193,16 +184,6 @@ class JobRunner:
                 if pool is None:
                     break
                 self._queue(pool, self.run, job)
-
-    def _lease_and_run(self, job_id: int) -> None:
-        try:
-            leased = self.deps.service.lease(job_id=job_id)
-        except Exception as exc:
-            self.deps.metrics.count_database_error()
-            log.warning("tykbot: cannot lease job %s: %s (the poller retries)", job_id, exc)
-            return
-        for job in leased:
-            self.run(job)
 
     def run(self, job: JobView) -> str:
         """Run one leased job and record what happened to it."""
