@@ -209,7 +209,8 @@ def run(
     votes: int = 0,
 ) -> tuple[float, float]:
     port = int(env["PORT"])
-    with tempfile.TemporaryFile() as log:
+    keep = os.environ.get("BENCH_SERVER_LOG")
+    with open(keep, "wb") if keep else tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         burst = threading.Event() if votes else None
         voter = None
@@ -240,6 +241,17 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--paste", action="append", help="paste(s) to send (default: three)")
     parser.add_argument("--vote-burst", type=int, default=200, help="votes during the last run")
+    parser.add_argument(
+        "--votes-only",
+        type=int,
+        metavar="N",
+        default=0,
+        help="only tykbot without and with the vote burst, N times alternately (medians)",
+    )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="a setting for tykbot"
+    )
+    parser.add_argument("--pg", help="a private PostgreSQL database URL instead of SQLite")
     parser.add_argument("--bare-server", choices=["default", "sync"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
@@ -258,8 +270,13 @@ def main() -> None:
             TYKBOT_LOG_LEVEL="WARNING",
             PYTHONPATH=str(root),
         )
+        env.update(dict(item.split("=", 1) for item in args.set))
         pastes = args.paste or PASTES
         tykbot = Path(sys.executable).with_name("tykbot")
+        if args.votes_only:
+            votes_only(args, env, tmp, pastes, tykbot)
+            fake.shutdown()
+            return
         print(
             f"slash command round trip, {args.requests} signed requests each "
             f"after {args.warmup} warm-up, gunicorn gthread x1, {os.cpu_count()} CPUs"
@@ -309,6 +326,49 @@ def main() -> None:
             f"ratio tykbot / {label}: median {ours[0] / other[0]:.2f}x, "
             f"p99 {ours[1] / other[1]:.2f}x (target <= 1.5x)"
         )
+
+
+def votes_only(
+    args: argparse.Namespace, env: dict[str, str], tmp: str, pastes: list[str], tykbot: Path
+) -> None:
+    """tykbot without and with the vote burst, alternately, each on a fresh database."""
+    quiet: list[tuple[float, float]] = []
+    burst: list[tuple[float, float]] = []
+    for n in range(args.votes_only):
+        for votes, into in ((0, quiet), (args.vote_burst, burst)):
+            url = args.pg or f"sqlite:///{tmp}/bench-{n}-{votes}.db"
+            if args.pg:
+                reset_pg(args.pg)
+            into.append(
+                run(
+                    f"run {n + 1}: /tykerror, {votes} votes",
+                    [str(tykbot), "serve"],
+                    {**env, "DATABASE_URL": url, "PORT": str(free_port())},
+                    pastes,
+                    args.requests,
+                    args.warmup,
+                    votes=votes,
+                )
+            )
+    for label, runs in (("without votes", quiet), (f"{args.vote_burst} votes", burst)):
+        medians = sorted(m for m, _ in runs)
+        p99s = sorted(p for _, p in runs)
+        print(
+            f"{label:<14} median of {len(runs)} runs: median {statistics.median(medians):.2f} ms,"
+            f" p99 {statistics.median(p99s):.2f} ms (p99s: {', '.join(f'{p:.1f}' for p in p99s)})"
+        )
+
+
+def reset_pg(url: str) -> None:
+    """Drop every table of the private benchmark database (each run starts empty)."""
+    from sqlalchemy import text
+
+    from bot.store.database import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
 
 
 if __name__ == "__main__":

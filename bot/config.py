@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     tykbot_log_level: str = "INFO"
     # `tykbot serve` logs one JSON object per line ("json") or classic lines ("text").
     tykbot_log_format: Literal["json", "text"] = "json"
+    # HTTP mode: one line per HTTP request from gunicorn (in the same format), off by default.
+    tykbot_access_log: bool = False
     # Database timeouts: connecting (s), one statement (ms, PostgreSQL), waiting for a pooled
     # connection (s), waiting for SQLite's write lock (s); /healthz and a slash command give
     # up on a silent database after these many seconds.
@@ -54,8 +56,8 @@ class Settings(BaseSettings):
     tykbot_sqlite_busy_timeout: float = Field(default=10.0, gt=0)
     tykbot_health_timeout: float = Field(default=0.8, gt=0)
     tykbot_command_deadline: float = Field(default=2.0, gt=0)
-    # Worker threads per process: gunicorn's request threads, Bolt's lazy listeners and the
-    # job workers are each this many.
+    # Worker threads per process: gunicorn's request threads and the job workers (events,
+    # clicks, modal replies: everything done after the ack) are each this many.
     tykbot_threads: int = Field(default=8, ge=1, le=64)
     # Durable jobs: a worker holds a job this long; a failed try waits retry * 2^(n-1) seconds
     # (or Slack's Retry-After), up to max attempts, then the job is given up (logged, counted).
@@ -63,6 +65,10 @@ class Settings(BaseSettings):
     tykbot_job_retry_seconds: float = Field(default=2.0, gt=0)
     tykbot_job_max_attempts: int = Field(default=6, ge=1)
     tykbot_job_poll_seconds: float = Field(default=1.0, gt=0)
+    # SQLite: a background transaction (a job's) waits up to this long (ms) while Slack
+    # requests are under way, so a burst of clicks does not slow the slash commands people
+    # are waiting for (0: it waits only for its turn).
+    tykbot_background_yield_ms: float = Field(default=50.0, ge=0, le=5000)
     # Bookkeeping (processed events, handled messages, thread replies, finished jobs) older
     # than this is pruned as it goes (hourly), and query texts and vote reasons as old are
     # emptied (their counts are kept for stats); `tykbot purge` does the same at once.

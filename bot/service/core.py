@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -23,6 +24,7 @@ from bot.matching.priors import prior_factors
 from bot.store import repository as repo
 from bot.store.database import first_line, make_engine, session_factory, setup_lock, upgrade
 from bot.store.models import CatalogState
+from bot.store.writes import WriteGate
 
 log = logging.getLogger("bot.service")
 
@@ -51,6 +53,12 @@ class ServiceCore:
             busy_timeout=settings.tykbot_sqlite_busy_timeout,
         )
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
+        # SQLite: one transaction at a time in this process, those of Slack requests first.
+        self._gate = (
+            WriteGate(yield_for=settings.tykbot_background_yield_ms / 1000)
+            if self.engine.dialect.name == "sqlite"
+            else None
+        )
         # The matcher and the entries it was built from, swapped together (one reference).
         self._snapshot: tuple[Matcher, dict[str, Entry]] | None = None
         self._seen_version: int | None = None
@@ -99,8 +107,9 @@ class ServiceCore:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session that commits on success and rolls back on error."""
+        turn = self._gate.turn() if self._gate is not None else contextlib.nullcontext()
         try:
-            with self.sessions() as s, s.begin():
+            with turn, self.sessions() as s, s.begin():
                 yield s
         except SQLAlchemyError as exc:  # the store failed: say why (the caller decides what next)
             log.warning(

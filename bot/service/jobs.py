@@ -22,10 +22,13 @@ JobView = repo.JobView
 class Jobs(Answering):
     """Use cases of the job queue."""
 
-    def enqueue(self, key: str, kind: str, payload: dict[str, Any]) -> int | None:
-        """Store a job (durably) unless its key is known; its id, or None for a duplicate."""
+    def enqueue_leased(self, key: str, kind: str, payload: dict[str, Any]) -> JobView | None:
+        """Store a job leased by the caller, who runs its first try now (one write, not two);
+        None for a duplicate. If the caller dies, the lease ends and anyone runs it."""
         with self.session() as s:
-            return repo.enqueue_job(s, key, kind, payload)
+            return repo.enqueue_job(
+                s, key, kind, payload, lease_seconds=self.settings.tykbot_job_lease_seconds
+            )
 
     def lease(self, job_id: int | None = None, limit: int = 1) -> list[JobView]:
         """Lease one job by id, or up to `limit` due jobs, for this worker."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -83,15 +82,11 @@ def build_app(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not socket_mode,
-        # Commands and modal submissions answer in the HTTP response itself (no 10 ms ack
-        # polling); events, buttons and shortcuts acknowledge first and work lazily.
+        # Every listener answers in the HTTP response itself (no 10 ms ack polling). Work done
+        # after the ack (events, clicks, Reply in thread) is a durable job run by JobRunner.
         process_before_response=True,
         logger=log,
         name="tykbot",
-        # Lazy listeners (buttons, shortcuts) run on this pool, sized like gunicorn's threads.
-        listener_executor=ThreadPoolExecutor(
-            max_workers=settings.tykbot_threads, thread_name_prefix="tykbot-lazy"
-        ),
     )
     for module in (commands, events, actions, checks, shortcuts, views, admin, home):
         module.register(bolt, deps)

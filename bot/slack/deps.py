@@ -32,11 +32,6 @@ class Deps:
         return gateway_names(self.settings)
 
 
-def ack_now(ack: Any) -> None:
-    """Acknowledge at once; the work runs afterwards as a lazy listener (Slack waits 3 s)."""
-    ack()
-
-
 def guarded(
     deps: Deps,
     listener: str,

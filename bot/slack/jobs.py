@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,11 +32,21 @@ TRANSIENT_SLACK_ERRORS = {
 }
 
 
+class WebhookFailed(Exception):
+    """A response URL refused a post (`status`: its HTTP status; `retry_after`: seconds)."""
+
+    def __init__(self, status: int, body: str, retry_after: float = 0.0) -> None:
+        super().__init__(f"response URL answered {status}: {body[:200]}")
+        self.status = status
+        self.retry_after = retry_after
+
+
 def retry_delay(exc: BaseException, attempt: int, base: float) -> float | None:
     """Seconds before trying again after `exc`, or None when another try cannot help.
 
-    Transient: Slack's 5xx and 429 (its Retry-After wins when longer), network errors and
-    database errors; everything else (a refused request, a bug) is given up at once.
+    Transient: Slack's 5xx and 429 (its Retry-After wins when longer), from the Web API or a
+    response URL, network errors and database errors; everything else (a refused request, a
+    bug) is given up at once.
     """
     backoff: float = min(base * 2.0 ** (attempt - 1), 300.0)
     if isinstance(exc, SlackApiError):
@@ -49,6 +60,10 @@ def retry_delay(exc: BaseException, attempt: int, base: float) -> float | None:
         if status >= 500 or response.get("error") in TRANSIENT_SLACK_ERRORS:
             return backoff
         return None
+    if isinstance(exc, WebhookFailed):
+        if exc.status == 429:
+            return max(backoff, exc.retry_after)
+        return backoff if exc.status >= 500 else None
     if isinstance(exc, OSError | DBAPIError | TimeoutError):
         return backoff
     return None
@@ -60,6 +75,13 @@ def job_fields(job: JobView) -> dict[str, Any]:
     event: dict[str, Any] = payload.get("event") or {}
     if not isinstance(event, dict):
         event = {}
+    body = payload.get("body")  # an interaction (click, modal submission)
+    if isinstance(body, dict):
+        event = {
+            "team": _id_of(body.get("team")),
+            "channel": _id_of(body.get("channel")),
+            "user": _id_of(body.get("user")),
+        }
     return {
         "job": job.id,
         "kind": job.kind,
@@ -68,6 +90,10 @@ def job_fields(job: JobView) -> dict[str, Any]:
         "channel": str(event.get("channel") or ""),
         "user": str(event.get("user") or ""),
     }
+
+
+def _id_of(part: object) -> str:
+    return str(part.get("id") or "") if isinstance(part, dict) else ""
 
 
 class JobRunner:
@@ -82,6 +108,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self._poller: threading.Thread | None = None
         self._closed = False
+        self._queued: set[futures.Future[Any]] = set()
 
     def handle(
         self,
@@ -107,25 +134,38 @@ class JobRunner:
             self._poller.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop polling for good and wait for jobs under way; unfinished ones keep their lease
-        and are picked up (by another process) when it ends."""
+        """Stop polling for good and finish the jobs already handed to the workers (those of
+        requests acknowledged before the stop), for up to `timeout` seconds. Jobs not done by
+        then keep their rows and are picked up (by another process) when their lease ends."""
+        deadline = time.monotonic() + timeout
         with self._lock:
-            pool, poller, self._pool = self._pool, self._poller, None
             self._closed = True
             self._stop.set()
-        if poller is not None:
+            poller = self._poller
+        if poller is not None:  # it queues what it leased last before it ends
             poller.join(timeout)
+        with self._lock:
+            pool, self._pool = self._pool, None
+            queued = set(self._queued)
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            futures.wait(queued, timeout=max(0.0, deadline - time.monotonic()))
+            pool.shutdown(wait=False, cancel_futures=True)
 
-    def submit(self, job_id: int) -> None:
-        """Run a just-stored job soon (the poller would find it too)."""
+    def _queue(self, pool: ThreadPoolExecutor, work: Callable[..., Any], *args: Any) -> None:
+        """Hand work to the pool, remembering it until done (a stop waits for it)."""
+        future = pool.submit(work, *args)
+        with self._lock:
+            self._queued.add(future)
+        future.add_done_callback(self._queued.discard)
+
+    def submit_leased(self, job: JobView) -> None:
+        """Run a job just stored as leased by this process (its first try)."""
         self.start()
         pool = self._pool
         if pool is not None:
-            # Shutting down: the job keeps its row, and a live process's poller runs it.
+            # Shutting down: the job keeps its row and runs elsewhere once its lease ends.
             with contextlib.suppress(RuntimeError):
-                pool.submit(self._lease_and_run, job_id)
+                self._queue(pool, self.run, job)
 
     # -- work ---------------------------------------------------------------------------------
     def _poll(self) -> None:
@@ -143,17 +183,7 @@ class JobRunner:
             for job in due:
                 if pool is None:
                     break
-                pool.submit(self.run, job)
-
-    def _lease_and_run(self, job_id: int) -> None:
-        try:
-            leased = self.deps.service.lease(job_id=job_id)
-        except Exception as exc:
-            self.deps.metrics.count_database_error()
-            log.warning("tykbot: cannot lease job %s: %s (the poller retries)", job_id, exc)
-            return
-        for job in leased:
-            self.run(job)
+                self._queue(pool, self.run, job)
 
     def run(self, job: JobView) -> str:
         """Run one leased job and record what happened to it."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
 import threading
+import time
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
@@ -18,11 +21,13 @@ from bot.config import Settings
 from bot.service import Service
 from bot.slack.app import SlackApp, build_app
 from bot.slack.client import api_base_url, make_client
-from bot.slack.web import WSGIApp, wsgi_app
+from bot.slack.web import WSGIApp, payload_fields, wsgi_app
+from bot.store.writes import urgent
 
 log = logging.getLogger("bot.slack")
 _SECRET = re.compile(r"[0-9a-fA-F]{16,128}")
 _TOKEN = re.compile(r"[A-Za-z0-9-]+")
+GRACEFUL_SECONDS = 10
 
 
 class ConfigError(ValueError):
@@ -113,10 +118,35 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+def gunicorn_logger(kind: str) -> type[glogging.Logger]:
+    """gunicorn's logger, writing its lines (start-up, worker, access) in tykbot's format."""
+
+    class TykbotGunicornLogger(glogging.Logger):  # type: ignore[misc]
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for log_ in (self.error_log, self.access_log):
+                for handler in log_.handlers:
+                    handler.setFormatter(logs.formatter(kind))
+
+        def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+            if not self.cfg.accesslog:
+                return
+            status = int(str(getattr(resp, "status", "0")).split()[0] or 0)
+            latency = round(request_time.total_seconds() * 1000, 1)
+            line = f"{req.method} {req.path} {status}"
+            fields = {"status": status, "latency_ms": latency}
+            if environ.get("tykbot.request_id"):
+                fields["request_id"] = environ["tykbot.request_id"]
+            self.access_log.info(line, extra=fields)
+
+    return TykbotGunicornLogger
+
+
 def gunicorn_options(
     settings: Settings, slack: SlackApp | None = None, host: str = "0.0.0.0"
 ) -> dict[str, Any]:
-    """The production server's settings: gthread workers, no access log, graceful restarts."""
+    """The production server's settings: gthread workers that drain on SIGTERM, graceful
+    restarts, gunicorn's lines in tykbot's log format, an access log only when asked."""
 
     def post_fork(_server: Any, _worker: Any) -> None:
         if slack is not None:
@@ -124,18 +154,21 @@ def gunicorn_options(
             slack.jobs.start()  # threads do not survive a fork: start this worker's own
 
     def worker_exit(_server: Any, _worker: Any) -> None:
-        if slack is not None:  # SIGTERM: finish the jobs under way (the rest keep their rows)
-            slack.jobs.stop(timeout=settings.tykbot_job_lease_seconds)
+        # SIGTERM, after the last request was answered: finish the jobs those requests left
+        # (within gunicorn's graceful timeout; any not done keep their rows).
+        if slack is not None:
+            slack.jobs.stop(timeout=min(settings.tykbot_job_lease_seconds, GRACEFUL_SECONDS / 2))
 
     return {
         "bind": f"{host}:{settings.port}",
-        "worker_class": "gthread",
+        "worker_class": "bot.slack.worker.DrainingWorker",  # gthread that drains on SIGTERM
         "threads": settings.tykbot_threads,
         "timeout": 30,
-        "graceful_timeout": 10,
+        "graceful_timeout": GRACEFUL_SECONDS,
         "keepalive": 5,
         "preload_app": True,
-        "accesslog": None,
+        "accesslog": "-" if settings.tykbot_access_log else None,
+        "logger_class": gunicorn_logger(settings.tykbot_log_format),
         "errorlog": "-",
         "loglevel": settings.tykbot_log_level.lower(),
         "proc_name": "tykbot",
@@ -173,10 +206,23 @@ def start_health_server(slack: SlackApp, port: int, host: str = "0.0.0.0") -> WS
 
 
 def socket_mode_handler(slack: SlackApp, settings: Settings) -> Any:
-    """Bolt's Socket Mode handler over the app's own client (so SLACK_API_URL is honoured)."""
+    """Bolt's Socket Mode handler over the app's own client (so SLACK_API_URL is honoured);
+    each envelope is logged like an HTTP request, its envelope_id the request id."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.socket_mode.request import SocketModeRequest
 
-    return SocketModeHandler(
+    class LoggedSocketModeHandler(SocketModeHandler):
+        def handle(self, client: Any, req: SocketModeRequest) -> None:
+            started = time.monotonic()
+            payload = req.payload if isinstance(req.payload, dict) else {}
+            fields = payload_fields(payload)
+            bound = logs.bound(request_id=str(req.envelope_id)[:64], **fields)
+            with bound, urgent():
+                super().handle(client, req)
+                latency = round((time.monotonic() - started) * 1000, 1)
+                log.info("slack request", extra={"latency_ms": latency})
+
+    return LoggedSocketModeHandler(
         slack.bolt, app_token=settings.slack_app_token, web_client=slack.bolt.client
     )
 
@@ -197,7 +243,14 @@ def run_socket_mode(slack: SlackApp, settings: Settings) -> None:
         ) from exc
     log.info("tykbot: Socket Mode connected")
     slack.jobs.start()
-    threading.Event().wait()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
+    stop.wait()
+    # SIGTERM: take no more envelopes (each was acknowledged only after its listener ran),
+    # then finish the jobs already handed to the workers; any not done keep their rows.
+    log.info("tykbot: stopping")
+    handler.close()
+    slack.jobs.stop(timeout=min(settings.tykbot_job_lease_seconds, GRACEFUL_SECONDS / 2))
 
 
 def serve(settings: Settings) -> None:

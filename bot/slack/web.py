@@ -16,6 +16,7 @@ from bot import logs
 from bot.slack.app import SlackApp
 from bot.slack.metrics import CONTENT_TYPE
 from bot.slack.verify import MAX_BODY_BYTES, Rejected, verify
+from bot.store.writes import urgent
 
 log = logging.getLogger("bot.slack.web")
 
@@ -56,31 +57,39 @@ def request_fields(body: bytes, content_type: str) -> dict[str, str]:
     (never its text); empty when it does not parse (Bolt answers 400 then)."""
     try:
         if "json" in content_type:
-            data = json.loads(body)
-            event = data.get("event") or {}
-            return {
-                "team": str(data.get("team_id") or ""),
-                "channel": str(event.get("channel") or ""),
-                "user": str(event.get("user") or ""),
-                "event": str(event.get("type") or data.get("type") or ""),
-            }
+            return payload_fields(json.loads(body))
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
         if "payload" in form:
-            payload = json.loads(form["payload"])
-            return {
-                "team": str((payload.get("team") or {}).get("id") or ""),
-                "channel": str((payload.get("channel") or {}).get("id") or ""),
-                "user": str((payload.get("user") or {}).get("id") or ""),
-                "event": str(payload.get("type") or ""),
-            }
-        return {
-            "team": form.get("team_id", ""),
-            "channel": form.get("channel_id", ""),
-            "user": form.get("user_id", ""),
-            "command": form.get("command", ""),
-        }
+            return payload_fields(json.loads(form["payload"]))
+        return payload_fields(form)
     except (ValueError, AttributeError, TypeError):
         return {}
+
+
+def payload_fields(data: dict[str, Any]) -> dict[str, str]:
+    """The log fields of a parsed Slack payload: an event callback, an interaction or a slash
+    command (as HTTP bodies and Socket Mode envelopes carry them)."""
+    if "command" in data and "type" not in data:
+        return {
+            "team": str(data.get("team_id") or ""),
+            "channel": str(data.get("channel_id") or ""),
+            "user": str(data.get("user_id") or ""),
+            "command": str(data.get("command") or ""),
+        }
+    if isinstance(data.get("team"), dict) or isinstance(data.get("user"), dict):
+        return {
+            "team": str((data.get("team") or {}).get("id") or ""),
+            "channel": str((data.get("channel") or {}).get("id") or ""),
+            "user": str((data.get("user") or {}).get("id") or ""),
+            "event": str(data.get("type") or ""),
+        }
+    event = data.get("event") or {}
+    return {
+        "team": str(data.get("team_id") or ""),
+        "channel": str(event.get("channel") or ""),
+        "user": str(event.get("user") or ""),
+        "event": str(event.get("type") or data.get("type") or ""),
+    }
 
 
 def _logged(
@@ -96,9 +105,11 @@ def _logged(
         statuses.append(status)
         return start_response(status, headers, *args)
 
-    request_id = environ.get("HTTP_X_REQUEST_ID") or logs.new_request_id()
-    with logs.bound(request_id=str(request_id)[:64], **environ.get("tykbot.fields", {})):
-        body = list(bolt(environ, recording))
+    request_id = str(environ.get("HTTP_X_REQUEST_ID") or logs.new_request_id())[:64]
+    environ["tykbot.request_id"] = request_id  # gunicorn's access line names it too
+    with logs.bound(request_id=request_id, **environ.get("tykbot.fields", {})):
+        with urgent():  # its database turns go before background work
+            body = list(bolt(environ, recording))
         status = int(statuses[0].split()[0]) if statuses else 0
         latency = round((time.monotonic() - started) * 1000, 1)
         log.info("slack request", extra={"status": status, "latency_ms": latency})

@@ -478,20 +478,27 @@ class JobView:
     query_id: int | None
 
 
-def enqueue_job(session: Session, key: str, kind: str, payload: dict[str, Any]) -> int | None:
-    """Store a job once per key; its id, or None when the key is already there (a retry)."""
+def enqueue_job(
+    session: Session, key: str, kind: str, payload: dict[str, Any], lease_seconds: float = 0.0
+) -> JobView | None:
+    """Store a job once per key, None when the key is already there (a retry). With a lease,
+    the job is stored as leased by its caller (its first try), so no other write is needed
+    before running it."""
     now = utcnow()
     row = Job(
         key=key,
         kind=kind,
         payload=payload,
         status="pending",
-        attempts=0,
+        attempts=1 if lease_seconds > 0 else 0,
         run_after=now,
+        lease_until=now + timedelta(seconds=lease_seconds) if lease_seconds > 0 else None,
         created_at=now,
         updated_at=now,
     )
-    return row.id if added(session, row) else None
+    if not added(session, row):
+        return None
+    return JobView(row.id, kind, payload, row.attempts, None)
 
 
 def _due(now: datetime) -> Any:

@@ -54,6 +54,8 @@ class FakeSlack:
         # Seconds a method takes to answer (a slow Slack), and what was posted per thread.
         self.delays: dict[str, float] = {}
         self.posted: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # The channel of a response URL (its in_channel posts land there, as on Slack).
+        self.response_channels: dict[str, str] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
         fake = self
@@ -90,8 +92,11 @@ class FakeSlack:
         """The Web API base URL (SLACK_API_URL)."""
         return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
 
-    def response_url(self, name: str = "r1") -> str:
-        """A response URL whose posts are recorded as method `response:<name>`."""
+    def response_url(self, name: str = "r1", channel: str | None = None) -> str:
+        """A response URL whose posts are recorded as method `response:<name>`; with a
+        channel, its `in_channel` posts become messages of that channel."""
+        if channel is not None:
+            self.response_channels[name] = channel
         return f"http://127.0.0.1:{self.server.server_address[1]}/response/{name}"
 
     # -- scripting ---------------------------------------------------------------------------
@@ -189,6 +194,21 @@ class FakeSlack:
                     "message": {"text": args.get("text"), "ts": ts},
                 }
             )
+        if method.startswith("response:") and args.get("response_type") == "in_channel":
+            channel = self.response_channels.get(method[len("response:") :])
+            if channel is not None:
+                ts = f"1700000000.{next(self._ts):06d}"
+                with self._lock:
+                    self.posted.setdefault((channel, ts), []).append(
+                        {"ts": ts, "text": args.get("text"), "metadata": args.get("metadata")}
+                    )
+            return Canned()
+        if method == "conversations.history":
+            channel = str(args.get("channel"))
+            with self._lock:
+                top = [ps[0] for (c, t), ps in self.posted.items() if c == channel and ps]
+            top = [m for m in top if m.get("ts") and (channel, m["ts"]) in self.posted]
+            return Canned(body={"ok": True, "messages": top[::-1], "has_more": False})
         if method == "conversations.replies":
             thread = (str(args.get("channel")), str(args.get("ts")))
             parent = self.thread_parents.get(thread)

@@ -181,21 +181,14 @@ class Harness:
         response_url: str = "act",
     ) -> Response:
         """Click a button from a message the app rendered."""
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "user": {"id": user, "team_id": TEAM_ID},
-            "channel": {"id": channel},
-            "trigger_id": "trig.2",
-            "container": container or {"type": "message", "is_ephemeral": True},
-            "actions": [
-                {**button, "block_id": "b", "type": "button", "action_ts": str(time.time())}
-            ],
-        }
         if view is not None:
+            payload = click_payload(button, user, channel)
             payload["view"] = view
             payload["container"] = {"type": "view", "view_id": view["id"]}
         else:
-            payload["response_url"] = self.fake.response_url(response_url)
+            payload = click_payload(
+                button, user, channel, self.fake.response_url(response_url), container
+            )
         return self.interactive(payload)
 
     def submit(
@@ -232,6 +225,29 @@ class Harness:
     def wait(self, listener: str, count: float) -> float:
         """Wait until a listener finished `count` requests (replies happen after the ack)."""
         return self.slack.metrics.wait(listener, count)
+
+
+def click_payload(
+    button: dict[str, Any],
+    user: str = "UASKER",
+    channel: str = "CCHAN",
+    response_url: str | None = None,
+    container: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The block_actions payload Slack sends for a click on a rendered button."""
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {"id": user, "team_id": TEAM_ID},
+        "team": {"id": TEAM_ID},
+        "api_app_id": "A0001",
+        "channel": {"id": channel},
+        "trigger_id": "trig.2",
+        "container": container or {"type": "message", "is_ephemeral": True},
+        "actions": [{**button, "block_id": "b", "type": "button", "action_ts": str(time.time())}],
+    }
+    if response_url is not None:
+        payload["response_url"] = response_url
+    return payload
 
 
 def message_event(

@@ -5,15 +5,23 @@ exactly once; a failing `chat.postMessage` is retried until every reply is poste
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
 import threading
+import time
 from collections import Counter
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
+from urllib.parse import urlencode
 
+from sqlalchemy import text
+
+from bot.store.database import make_engine
 from tests.slack.fake_slack import Canned, FakeSlack
-from tests.slack.harness import http, message_event, sign
+from tests.slack.harness import buttons, click_payload, http, message_event, sign
 from tests.slack.test_commands import PASTE
-from tests.slack.test_serve import env_for, running, wait_healthy
+from tests.slack.test_serve import env_for, running, slash_command, wait_healthy
 
 FAST_JOBS = {
     "TYKBOT_JOB_LEASE_SECONDS": "3",
@@ -49,6 +57,13 @@ def burst(port: str, events: list[dict], retry: int | None = None) -> list[int]:
     return statuses
 
 
+def crash(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the server and its worker at once (a crash: killing only gunicorn's master
+    leaves its worker finishing the work on its own)."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+
 def posts_per_thread(fake: FakeSlack) -> Counter[str]:
     return Counter(c.args["thread_ts"] for c in fake.of("chat.postMessage"))
 
@@ -63,8 +78,7 @@ def test_sigkill_mid_burst_then_restart_and_retries_answer_each_event_once(
     with running(env, tmp_path) as proc:
         wait_healthy(env["PORT"], proc, tmp_path)
         assert burst(env["PORT"], events) == [200] * len(events)  # all acknowledged
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        crash(proc)
     answered_before = len(posts_per_thread(fake))
     assert answered_before < len(events), "the kill came too late to test anything"
     env = env_for(database_url, fake, **FAST_JOBS)
@@ -106,40 +120,162 @@ def test_a_failing_post_message_is_retried_until_every_reply_is_posted_once(
     assert 'tykbot_jobs_total{event="retried"} 6.0' in metrics
 
 
-def test_sigterm_mid_burst_finishes_in_flight_requests_and_jobs(
+def send_raw(port: str, event: dict, event_id: str, sent: threading.Event) -> str:
+    """POST one event on a fresh connection: "200", "refused" (no connection was made) or what
+    broke an accepted connection ("ConnectionResetError", "RemoteDisconnected", ...)."""
+    raw = json.dumps(
+        {"type": "event_callback", "event_id": event_id, "team_id": "T0001", "event": event}
+    )
+    conn = HTTPConnection("127.0.0.1", int(port), timeout=30)
+    try:
+        try:
+            conn.connect()
+        except ConnectionRefusedError:
+            return "refused"
+        conn.request(
+            "POST",
+            "/slack/events",
+            body=raw.encode(),
+            headers={"Content-Type": "application/json", **sign(raw)},
+        )
+        sent.set()
+        return str(conn.getresponse().status)
+    except OSError as exc:
+        return type(exc).__name__
+    except HTTPException as exc:
+        return type(exc).__name__
+    finally:
+        conn.close()
+
+
+def test_sigterm_mid_burst_answers_every_request_sent_and_posts_every_reply_before_exit(
     tmp_path: Path, database_url: str, fake: FakeSlack
 ) -> None:
-    fake.delays["chat.postMessage"] = 0.3  # jobs are under way when SIGTERM comes
+    """One request thread, so most of the burst waits in the listen backlog at SIGTERM."""
+    fake.delays["chat.postMessage"] = 0.05  # jobs are under way when SIGTERM comes
     events = [message_event(PASTE, channel="C1", user="U1") for _ in range(24)]
-    statuses: list[int | None] = [None] * len(events)
-    env = env_for(database_url, fake, **FAST_JOBS)
+    outcomes: list[str] = [""] * len(events)
+    sent = [threading.Event() for _ in events]
+    env = env_for(
+        database_url, fake, **{**FAST_JOBS, "TYKBOT_JOB_LEASE_SECONDS": "10"}, TYKBOT_THREADS="1"
+    )
     with running(env, tmp_path) as proc:
         wait_healthy(env["PORT"], proc, tmp_path)
 
         def one(i: int) -> None:
-            try:
-                statuses[i] = send(env["PORT"], events[i], f"EvTerm{i}")
-            except OSError:
-                statuses[i] = 0  # refused after the listener closed: not acknowledged
+            outcomes[i] = send_raw(env["PORT"], events[i], f"EvTerm{i}", sent[i])
 
         threads = [threading.Thread(target=one, args=(i,)) for i in range(len(events))]
         for t in threads:
             t.start()
-        fake.wait_for("chat.postMessage", 1, timeout=20)
+        for e in sent:
+            assert e.wait(20)  # every request was on the wire before SIGTERM
         proc.send_signal(signal.SIGTERM)
+        after: list[str] = []
+        while proc.poll() is None and len(after) < 200:  # requests during the shutdown
+            after.append(send_raw(env["PORT"], events[0], "EvTermLate", threading.Event()))
         for t in threads:
             t.join()
         assert proc.wait(40) == 0, (tmp_path / "serve.log").read_text()
-    acked = {e["ts"] for e, s in zip(events, statuses, strict=True) if s == 200}
-    assert set(statuses) <= {200, 0} and acked, statuses
-    before_restart = set(posts_per_thread(fake))
-    assert before_restart, "nothing was in flight"
-    # Jobs not started before the exit keep their rows: the next process posts them.
-    env = env_for(database_url, fake, **FAST_JOBS)
+        # What Slack got before the process was gone (no restart has happened).
+        posted = posts_per_thread(fake)
+    assert outcomes == ["200"] * len(events), outcomes
+    assert set(after) <= {"200", "refused"}, after  # refused, never dropped once accepted
+    assert set(posted) == {e["ts"] for e in events}
+    assert [t for t, n in posted.items() if n != 1] == []
+    assert pending_jobs(database_url) == 0
+
+
+def pending_jobs(database_url: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT count(*) FROM jobs WHERE status = 'pending'")
+            return int(conn.execute(query).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def slash(port: str, fake: FakeSlack, text: str = PASTE) -> dict:
+    """`/tykerror` on a running process; the private answer it returned."""
+    body = urlencode({**slash_command(fake), "text": text, "user_id": "UASKER"})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    reply = http(f"http://127.0.0.1:{port}/slack/events", body.encode(), headers)
+    assert reply.status == 200, reply.text
+    return reply.json()
+
+
+def interact(port: str, payload: dict) -> int:
+    body = urlencode({"payload": json.dumps(payload)})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    return http(f"http://127.0.0.1:{port}/slack/events", body.encode(), headers).status
+
+
+def in_channel(fake: FakeSlack, channel: str) -> Counter[int]:
+    """Public posts of shared answers in a channel, by answer (query id)."""
+    return Counter(
+        p["metadata"]["event_payload"]["query_id"]
+        for (c, _), ps in fake.posted.items()
+        if c == channel
+        for p in ps
+        if (p.get("metadata") or {}).get("event_type") == "tykbot_share"
+    )
+
+
+def test_clicks_acked_then_sigkill_take_effect_once_after_restart_and_slacks_retries(
+    tmp_path: Path, database_url: str, fake: FakeSlack
+) -> None:
+    fake.delays["response:share-1"] = 1.5  # the first Share is under way at the kill
+    env = env_for(database_url, fake, **FAST_JOBS, TYKBOT_THREADS="1")
+    with running(env, tmp_path) as proc:
+        wait_healthy(env["PORT"], proc, tmp_path)
+        answers = [slash(env["PORT"], fake) for _ in range(3)]
+        clicks = [
+            click_payload(
+                buttons(answers[0]["blocks"])["tyk_share"],
+                channel="CSHARE",
+                response_url=fake.response_url("share-1", channel="CSHARE"),
+            ),
+            click_payload(
+                buttons(answers[1]["blocks"])["tyk_share"],
+                channel="CSHARE",
+                response_url=fake.response_url("share-2", channel="CSHARE"),
+            ),
+            click_payload(
+                buttons(answers[2]["blocks"])["tyk_helped"],
+                user="UVOTER",
+                response_url=fake.response_url("vote-3"),
+            ),
+        ]
+        assert [interact(env["PORT"], c) for c in clicks] == [200, 200, 200]  # acknowledged
+        time.sleep(0.3)
+        crash(proc)
+    # One worker, busy with the first Share: the others had not run when the process died.
+    assert fake.of("response:share-2") == [] and fake.of("response:vote-3") == []
+    assert votes(database_url) == 0
     (tmp_path / "again").mkdir()
+    env = env_for(database_url, fake, **FAST_JOBS)
     with running(env, tmp_path / "again") as proc:
         wait_healthy(env["PORT"], proc, tmp_path / "again")
-        fake.wait_until(lambda: set(posts_per_thread(fake)) >= acked, timeout=60)
-    posts = posts_per_thread(fake)
-    assert acked <= set(posts)
-    assert [t for t, n in posts.items() if n != 1] == []
+        assert [interact(env["PORT"], c) for c in clicks] == [200, 200, 200]  # Slack's retries
+
+        def all_done() -> bool:
+            shared = len(fake.of("response:share-1")) >= 2 and len(fake.of("response:share-2")) >= 2
+            return shared and len(fake.of("response:vote-3")) >= 1
+
+        fake.wait_until(all_done, timeout=60)
+        fake.wait_until(lambda: False, timeout=4)  # leases of the killed process run out
+    queries = [json.loads(buttons(a["blocks"])["tyk_share"]["value"])["q"] for a in answers[:2]]
+    assert in_channel(fake, "CSHARE") == Counter(queries)  # each Share posted exactly once
+    assert votes(database_url) == 1
+    redraws = fake.of("response:vote-3")  # in place: drawing it again changes nothing
+    assert redraws and all(c.args["replace_original"] is True for c in redraws)
+
+
+def votes(database_url: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM votes")).scalar_one())
+    finally:
+        engine.dispose()

@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from gunicorn.util import load_class
+from gunicorn.workers.gthread import ThreadWorker
 
 from bot.config import Settings
 from bot.service import Service
@@ -21,7 +23,7 @@ from bot.slack.serve import ConfigError, check_settings, gunicorn_options, socke
 from bot.store.database import make_engine, session_factory
 from tests.slack.fake_slack import Canned, FakeSlack
 from tests.slack.fake_socket import FakeSocketMode
-from tests.slack.harness import SIGNING_SECRET, Harness, http, sign
+from tests.slack.harness import SIGNING_SECRET, Harness, http, message_event, sign
 from tests.slack.test_commands import PASTE
 
 TYKBOT = Path(sys.executable).with_name("tykbot")
@@ -71,7 +73,8 @@ def test_the_mode_follows_the_app_token() -> None:
 
 def test_http_mode_runs_gunicorn_threads_not_a_dev_server() -> None:
     options = gunicorn_options(base(port=3999))
-    assert options["bind"] == "0.0.0.0:3999" and options["worker_class"] == "gthread"
+    assert options["bind"] == "0.0.0.0:3999"
+    assert issubclass(load_class(options["worker_class"]), ThreadWorker)
 
 
 # -- subprocesses -----------------------------------------------------------------------------
@@ -93,7 +96,12 @@ def env_for(database_url: str, fake: FakeSlack, **values: str) -> dict[str, str]
 def running(env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     log = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen(
-        [str(TYKBOT), "serve"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+        [str(TYKBOT), "serve"],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: a test can kill master and worker
     )
     try:
         yield proc
@@ -206,12 +214,49 @@ def test_serve_http_mode_end_to_end_on_gunicorn(
         assert 'tykbot_slack_handled_total{listener="command",outcome="answered"} 1.0' in metrics
 
 
+def test_gunicorns_own_lines_and_its_access_log_are_json(
+    tmp_path: Path, database_url: str, fake: FakeSlack
+) -> None:
+    env = env_for(
+        database_url,
+        fake,
+        TYKBOT_LOG_LEVEL="INFO",
+        TYKBOT_LOG_FORMAT="json",
+        TYKBOT_ACCESS_LOG="true",
+    )
+    port = env["PORT"]
+    with running(env, tmp_path) as proc:
+        wait_healthy(port, proc, tmp_path)
+        body = urlencode(slash_command(fake))
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        headers["X-Request-Id"] = "req-abc"
+        assert http(f"http://127.0.0.1:{port}/slack/events", body.encode(), headers).status == 200
+        proc.terminate()
+        assert proc.wait(30) == 0
+    text = (tmp_path / "serve.log").read_text()
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]  # every line
+    by_logger: dict[str, list[dict]] = {}
+    for line in lines:
+        by_logger.setdefault(line["logger"], []).append(line)
+    assert any("Booting worker" in line["message"] for line in by_logger["gunicorn.error"])
+    access = by_logger["gunicorn.access"]
+    assert any(a["message"] == "GET /healthz 200" and a["status"] == 200 for a in access)
+    [slash] = [a for a in access if a["message"] == "POST /slack/events 200"]
+    assert slash["request_id"] == "req-abc" and slash["latency_ms"] >= 0
+
+
 def test_serve_socket_mode_connects_and_answers(
     tmp_path: Path, database_url: str, fake: FakeSlack
 ) -> None:
     ws = FakeSocketMode()
     fake.socket_url = ws.url
-    env = env_for(database_url, fake, SLACK_APP_TOKEN="xapp-1-A0001-abc", SLACK_SIGNING_SECRET="")
+    env = env_for(
+        database_url,
+        fake,
+        SLACK_APP_TOKEN="xapp-1-A0001-abc",
+        SLACK_SIGNING_SECRET="",
+        TYKBOT_LOG_LEVEL="INFO",
+    )
     try:
         with running(env, tmp_path) as proc:
             assert ws.connected.wait(60), (tmp_path / "serve.log").read_text()
@@ -228,9 +273,27 @@ def test_serve_socket_mode_connects_and_answers(
             ack = ws.ack_for("env-1")
             assert "Key not authori" in ack["payload"]["text"]
             assert ack["payload"]["response_type"] == "ephemeral"
+            event = message_event(PASTE, channel="C1", user="U1")
+            ws.send(
+                {
+                    "envelope_id": "env-2",
+                    "type": "events_api",
+                    "accepts_response_payload": False,
+                    "payload": {"type": "event_callback", "team_id": "T0001", "event": event},
+                }
+            )
+            ws.ack_for("env-2")
+            fake.wait_for("chat.postMessage")
             wait_healthy(env["PORT"], proc, tmp_path)
     finally:
         ws.close()
+    lines = [json.loads(x) for x in (tmp_path / "serve.log").read_text().splitlines() if x]
+    # Each envelope's lines carry its envelope id as the request id, like an HTTP request's.
+    [slash] = [x for x in lines if x["message"] == "slack request" and x.get("command")]
+    assert slash["request_id"] == "env-1" and slash["command"] == "/tykerror"
+    assert slash["user"] == "U1" and slash["latency_ms"] >= 0
+    [job] = [x for x in lines if x["message"] == "tykbot: job done"]
+    assert job["request_id"] == "env-2" and job["channel"] == "C1" and job["kind"] == "message"
 
 
 def test_serve_socket_mode_with_a_rejected_app_token_exits_with_one_line(

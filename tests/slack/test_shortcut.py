@@ -62,11 +62,14 @@ def test_submitting_the_modal_replies_in_the_thread_crediting_the_user(harness: 
         harness,
         {"ts": next_ts(), "thread_ts": parent, "text": f"Authorization: Bearer {JWT} -> {PASTE}"},
     )
-    assert submit(harness, view) == {}
+    reply = submit(harness, view)
+    assert reply["response_action"] == "update" and "Posting" in all_text(reply["view"]["blocks"])
     [post] = harness.fake.wait_for("chat.postMessage")
     assert post.args["channel"] == "CCHAN" and post.args["thread_ts"] == parent
     raw = post.payload_text()
     assert "<@UCLICKER> shared an answer" in raw and JWT not in raw and JWT[:30] not in raw
+    [done] = harness.fake.wait_for("views.update")
+    assert done.args["view_id"] == "V0001" and "Posted" in all_text(done.args["view"]["blocks"])
 
 
 def test_a_channel_the_bot_is_not_in_gets_a_clear_notice(harness: Harness) -> None:
@@ -74,7 +77,8 @@ def test_a_channel_the_bot_is_not_in_gets_a_clear_notice(harness: Harness) -> No
     view = run_shortcut(harness, {"ts": next_ts(), "text": PASTE})
     reply = submit(harness, view)
     assert reply["response_action"] == "update"
-    assert "/invite @tykbot" in all_text(reply["view"]["blocks"])
+    [notice] = harness.fake.wait_for("views.update")
+    assert "/invite @tykbot" in all_text(notice.args["view"]["blocks"])
 
 
 def test_feedback_inside_the_modal_updates_the_modal(harness: Harness, service: Service) -> None:

@@ -8,7 +8,6 @@ acknowledged to the clicking person only.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,47 +15,50 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.service import Answer, InputError
 from bot.slack import blocks
 from bot.slack import card_blocks as cards
 from bot.slack.admin import is_admin
-from bot.slack.deps import Deps, ack_now, guarded
+from bot.slack.deps import Deps
+from bot.slack.interactions import Durable, Interaction
+from bot.slack.listeners.events import jobs_client
 
 MAX_ID = 120
 Handler = Callable[[Deps, "Click"], str]
 
 
 def register(app: App, deps: Deps) -> None:
-    """Add the button, select-menu and menu-options listeners."""
+    """Add the button, select-menu and menu-options listeners.
 
-    def listen(action_id: str | re.Pattern[str], name: str, handler: Handler) -> None:
-        def on_action(
-            body: dict[str, Any],
-            action: dict[str, Any],
-            respond: Respond,
-            client: WebClient,
-            logger: logging.Logger,
-        ) -> None:
-            click = Click.of(body, action, respond, client)
-            guarded(
-                deps,
-                name,
-                lambda: handler(deps, click),
-                logger,
-                lambda: click.tell([blocks.section(blocks.error_message()["text"])]),
-            )
+    Each click is stored as a durable job before the ack and worked on by a job worker; the
+    menu's options answer inside the request.
+    """
+    durable = Durable(app, deps)
 
-        app.action(action_id)(ack=ack_now, lazy=[on_action])
+    def listen(action_id: str | re.Pattern[str], kind: str, name: str, handler: Handler) -> None:
+        def work(interaction: Interaction) -> str:
+            return handler(deps, Click.of_interaction(interaction, jobs_client(app)))
 
-    listen(cards.SHOW_DETAILS, "details", lambda d, c: toggle_details(d, c, True))
-    listen(cards.HIDE_DETAILS, "details", lambda d, c: toggle_details(d, c, False))
-    listen(cards.HELPED, "vote", helped)
-    listen(re.compile(rf"^(?:{cards.WRONG}|{cards.NOT_HELPED})$"), "vote", wrong_error)
-    listen(re.compile(rf"^{cards.CHOOSE}_"), "choose", choose)
-    listen(cards.PICK, "choose", choose)
-    listen(cards.SHARE, "share", share)
-    listen(re.compile(rf"^{cards.EXPLAIN}(?:_\d+)?$"), "explain", explain_entry)
+        def tell_failed(interaction: Interaction) -> None:
+            click = Click.of_interaction(interaction, jobs_client(app))
+            click.tell([blocks.section(blocks.error_message()["text"])])
+
+        durable.action(action_id, kind, name, work, tell_failed)
+
+    listen(
+        cards.SHOW_DETAILS, "act:details_show", "details", lambda d, c: toggle_details(d, c, True)
+    )
+    listen(
+        cards.HIDE_DETAILS, "act:details_hide", "details", lambda d, c: toggle_details(d, c, False)
+    )
+    listen(cards.HELPED, "act:helped", "vote", helped)
+    listen(re.compile(rf"^(?:{cards.WRONG}|{cards.NOT_HELPED})$"), "act:wrong", "vote", wrong_error)
+    listen(re.compile(rf"^{cards.CHOOSE}_"), "act:choose", "choose", choose)
+    listen(cards.PICK, "act:pick", "choose", choose)
+    listen(cards.SHARE, "act:share", "share", share)
+    listen(re.compile(rf"^{cards.EXPLAIN}(?:_\d+)?$"), "act:explain", "explain", explain_entry)
 
     @app.options(cards.PICK)
     def pick_options(ack: Ack, payload: dict[str, Any]) -> None:
@@ -75,6 +77,15 @@ class Click:
     respond: Respond
     client: WebClient
     value: dict[str, Any]
+    attempt: int = 1  # the try of its job (more than 1 after a crash or a failed post)
+
+    @classmethod
+    def of_interaction(cls, interaction: Interaction, client: WebClient) -> Click:
+        """The click a stored interaction holds."""
+        body = interaction.body
+        click = cls.of(body, (body.get("actions") or [{}])[0], interaction.respond, client)
+        click.attempt = interaction.attempt
+        return click
 
     @classmethod
     def of(
@@ -103,6 +114,10 @@ class Click:
         """Whether the clicked message is one everybody sees (not ephemeral, not a modal)."""
         container = self.body.get("container") or {}
         return not self.in_modal and not container.get("is_ephemeral", False)
+
+    def channel_id(self) -> str:
+        container = self.body.get("container") or {}
+        return str(container.get("channel_id") or (self.body.get("channel") or {}).get("id") or "")
 
     def query_id(self) -> int | None:
         q = self.value.get("q")
@@ -138,9 +153,17 @@ class Click:
             replace_original=replace and not self.public,
         )
 
-    def share(self, msg: blocks.Message, what: str) -> None:
-        """Post `msg` in the channel and mark the private copy as shared."""
-        self.respond(response_type="in_channel", replace_original=False, unfurl_links=False, **msg)
+    def share(self, msg: blocks.Message, what: str, marker: dict[str, Any]) -> None:
+        """Post `msg` in the channel, once (a retried job first looks for the post carrying
+        `marker`, its message metadata), and mark the private copy as shared."""
+        if self.attempt == 1 or not already_shared(self, marker):
+            self.respond(
+                response_type="in_channel",
+                replace_original=False,
+                unfurl_links=False,
+                metadata=marker,
+                **msg,
+            )
         self.respond(
             replace_original=True,
             text="Shared in the channel.",
@@ -151,9 +174,8 @@ class Click:
         """Draw the clicked message again: private by response URL, public with chat.update."""
         if self.public:
             container = self.body.get("container") or {}
-            channel = container.get("channel_id") or (self.body.get("channel") or {}).get("id")
             self.client.chat_update(
-                channel=str(channel), ts=str(container.get("message_ts")), **msg
+                channel=self.channel_id(), ts=str(container.get("message_ts")), **msg
             )
         else:
             self.respond(replace_original=True, **msg)
@@ -304,15 +326,49 @@ def choose(deps: Deps, click: Click) -> str:
     return "chosen"
 
 
+SHARE_MARKER = "tykbot_share"
+
+
+def share_marker(payload: dict[str, Any], kind: str = SHARE_MARKER) -> dict[str, Any]:
+    """Message metadata naming what was shared and by whom: a retried Share finds the post
+    that reached Slack before its worker died, and does not post it twice."""
+    return {"event_type": kind, "event_payload": payload}
+
+
+def already_shared(click: Click, marker: dict[str, Any]) -> bool:
+    """Whether the channel already shows the post carrying `marker`."""
+    channel = click.channel_id()
+    if not channel:
+        return False
+    try:
+        history = click.client.conversations_history(
+            channel=channel, include_all_metadata=True, limit=100
+        )
+    except SlackApiError:
+        return False  # cannot look (tykbot is not in the channel): post it
+    for message in history.get("messages") or []:
+        meta = message.get("metadata") or {}
+        if (
+            meta.get("event_type") == marker["event_type"]
+            and meta.get("event_payload") == marker["event_payload"]
+        ):
+            return True
+    return False
+
+
 def share(deps: Deps, click: Click) -> str:
-    """Post the private answer publicly, crediting the asker; mark the private copy shared."""
+    """Post the private answer publicly, crediting the asker; mark the private copy shared.
+
+    Posted once: a retry (after a crash or a failed post) first looks for the earlier post.
+    """
     query_id = click.query_id()
     answer = deps.service.recall(query_id) if query_id is not None else None
-    if answer is None or answer.best is None:
+    if query_id is None or answer is None or answer.best is None:
         click.tell([blocks.section("That answer is too old to share; ask again.")])
         return "gone"
     view = cards.View(cards.SHARED, gateways=deps.gateways, shared_by=click.user_id)
-    click.share(cards.answer_message(answer, view), "answer")
+    marker = share_marker({"query_id": query_id, "user": click.user_id})
+    click.share(cards.answer_message(answer, view), "answer", marker)
     return "shared"
 
 

@@ -7,7 +7,6 @@ and gets a polite refusal. The work itself is the service's `edit_entry`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,8 @@ from bot.slack import admin_blocks as ui
 from bot.slack import blocks
 from bot.slack.admin import is_admin
 from bot.slack.deps import Deps, guarded, on_modal_submit
+from bot.slack.interactions import Durable, Interaction
+from bot.slack.listeners.events import jobs_client
 
 WORDS = ("add", "edit", "retire", "restore", "history")
 
@@ -116,36 +117,53 @@ def register(app: App, deps: Deps) -> None:
 
     on_modal_submit(app, deps, ui.EDIT_MODAL, "admin_modal", lambda c, v, u: submit(deps, c, v, u))
 
-    def button(action_id: str, name: str, handler: ButtonHandler) -> None:
-        """A button that changes something: admins only, the reply to the clicker only."""
+    def clicked(
+        client: WebClient, body: dict[str, Any], tell: Callable[[str], None], handler: ButtonHandler
+    ) -> str:
+        user_id = str((body.get("user") or {}).get("id") or "")
+        if not is_admin(deps.settings, client, user_id):
+            tell(ui.REFUSAL)
+            return "refused"
+        action = (body.get("actions") or [{}])[0]
+        value = blocks.decode_value(action.get("value"))
+        return handler(deps, client, body, value, user_id, tell)
+
+    def opening(action_id: str, name: str, handler: ButtonHandler) -> None:
+        """A button that opens a modal: inside the request (its trigger_id lasts 3 s)."""
 
         def on_click(
-            ack: Ack,
-            body: dict[str, Any],
-            action: dict[str, Any],
-            respond: Respond,
-            client: WebClient,
-            logger: logging.Logger,
+            ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, logger: Any
         ) -> None:
-            ack()
-            user_id = str(body["user"]["id"])
-
             def tell(text: str) -> None:
                 respond(text=text, response_type="ephemeral", replace_original=False)
 
             def work() -> str:
-                if not is_admin(deps.settings, client, user_id):
-                    tell(ui.REFUSAL)
-                    return "refused"
-                value = blocks.decode_value(action.get("value"))
-                return handler(deps, client, body, value, user_id, tell)
+                return clicked(client, body, tell, handler)
 
             guarded(deps, name, work, logger, lambda: tell(blocks.error_message()["text"]))
+            ack()
 
         app.action(action_id)(on_click)
 
-    button(ui.EDIT, "admin_edit", edit_clicked)
-    button(ui.REVERT, "admin_revert", revert_clicked)
+    def changing(action_id: str, kind: str, name: str, handler: ButtonHandler) -> None:
+        """A button that changes the catalog: a durable job, the reply to the clicker only."""
+
+        def teller(interaction: Interaction) -> Callable[[str], None]:
+            def tell(text: str) -> None:
+                interaction.respond(text=text, response_type="ephemeral", replace_original=False)
+
+            return tell
+
+        Durable(app, deps).action(
+            action_id,
+            kind,
+            name,
+            lambda i: clicked(jobs_client(app), i.body, teller(i), handler),
+            lambda i: teller(i)(blocks.error_message()["text"]),
+        )
+
+    opening(ui.EDIT, "admin_edit", edit_clicked)
+    changing(ui.REVERT, "act:revert", "admin_revert", revert_clicked)
 
 
 ButtonHandler = Callable[

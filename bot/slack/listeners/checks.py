@@ -11,9 +11,10 @@ import contextvars
 import logging
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
@@ -23,43 +24,72 @@ from bot.slack import blocks
 from bot.slack import card_blocks as cards
 from bot.slack import check_blocks as views
 from bot.slack.admin import is_checker
-from bot.slack.deps import Deps, ack_now, guarded
-from bot.slack.listeners.actions import Click, _answer_of
+from bot.slack.deps import Deps, guarded
+from bot.slack.interactions import Durable, Interaction, enqueue
+from bot.slack.listeners.actions import Click, _answer_of, share_marker
+from bot.slack.listeners.events import jobs_client
 
 log = logging.getLogger("bot.slack.checks")
 KEY_TAGS = frozenset({"auth", "keys", "quota", "rate-limit"})
+CHECK_JOB = "act:check"
+COMMAND_JOB = "cmd:check"
 NOT_CHECKER = "Only tykbot checkers can run gateway checks (TYKBOT_CHECKERS); ask one of them."
 
 
 def register(app: App, deps: Deps) -> None:
-    """Add the check button, select, share and key-modal listeners."""
+    """Add the check button, select, share and key-modal listeners.
 
-    def listen(action_id: str | re.Pattern[str], name: str, handler: Any) -> None:
-        def on_action(
-            body: dict[str, Any], action: dict[str, Any], respond: Any, client: WebClient
-        ) -> None:
-            click = Click.of(body, action, respond, client)
-            if action.get("type") == "static_select":
-                click.value = blocks.decode_value(
-                    (action.get("selected_option") or {}).get("value")
-                )
-            guarded(
-                deps,
-                name,
-                lambda: handler(deps, click),
-                log,
-                lambda: click.tell([blocks.section(blocks.error_message()["text"])]),
-            )
+    A check is a durable job written before the ack (a restart or another replica finishes
+    it). Two things run inside the request instead: opening the key modal (its trigger_id
+    lasts 3 s), and the check with a key typed into that modal, which must never be stored,
+    so it runs in a thread after the ack and is lost if the process dies (ask again).
+    """
+    durable = Durable(app, deps)
 
-        app.action(action_id)(ack=ack_now, lazy=[on_action])
+    def clicked(interaction: Interaction) -> Click:
+        return _read(Click.of_interaction(interaction, jobs_client(app)))
 
-    listen(re.compile(rf"^{cards.CHECK}_(?:\d+|pick)$"), "check", check_clicked)
-    listen(views.CHECK_SHARE, "check_share", share_check)
+    def job(kind: str, name: str, handler: Callable[[Deps, Click], str]) -> None:
+        def tell_failed(interaction: Interaction) -> None:
+            clicked(interaction).tell([blocks.section(blocks.error_message()["text"])])
 
-    def on_key(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        guarded(deps, "check", lambda: key_submitted(deps, client, body, view), log)
+        durable.handle(kind, name, lambda i: handler(deps, clicked(i)), tell_failed)
 
-    app.view(views.KEY_MODAL)(ack=ack_now, lazy=[on_key])
+    job(CHECK_JOB, "check", check_clicked)
+    durable.action(
+        views.CHECK_SHARE, "act:check_share", "check_share", lambda i: share_check(deps, clicked(i))
+    )
+    durable.handle(COMMAND_JOB, "check", lambda i: command_check(deps, app, i))
+
+    @app.action(re.compile(rf"^{cards.CHECK}_(?:\d+|pick)$"))
+    def on_check(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, logger: Any
+    ) -> None:
+        click = _read(Click.of(body, (body.get("actions") or [{}])[0], respond, client))
+        fail = [blocks.section(blocks.error_message()["text"])]
+        asked = guarded(
+            deps, "check", lambda: ask_key(deps, click), logger, lambda: click.tell(fail)
+        )
+        if asked == "no_key":
+            enqueue(deps, CHECK_JOB, body)
+        ack()
+
+    @app.view(views.KEY_MODAL)
+    def on_key(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        ack()
+        here = contextvars.copy_context()
+
+        def work() -> None:
+            guarded(deps, "check", lambda: key_submitted(deps, client, body, view), log)
+
+        threading.Thread(target=here.run, args=(work,), name="tykbot-check", daemon=True).start()
+
+
+def _read(click: Click) -> Click:
+    """A gateway picked in the select carries its value in the selected option."""
+    if click.action.get("type") == "static_select":
+        click.value = blocks.decode_value((click.action.get("selected_option") or {}).get("value"))
+    return click
 
 
 # -- the one way a check runs ------------------------------------------------------------------
@@ -106,10 +136,32 @@ def _values(answer: Answer) -> dict[str, str]:
 
 
 # -- the card's button -------------------------------------------------------------------------
-def check_clicked(deps: Deps, click: Click) -> str:
-    """*Check on <gateway>*: refuse, ask for the key privately, or run the check."""
+def _gateway_of(deps: Deps, click: Click) -> Any:
     name = click.text_id("g") or ""
-    gateway = deps.service.gateway(name) if name in deps.gateways else None
+    return deps.service.gateway(name) if name in deps.gateways else None
+
+
+def ask_key(deps: Deps, click: Click) -> str:
+    """Inside the request: open the private key modal when the error is about keys and the
+    person may check ("asked_key"); else "no_key" and the check runs as a job."""
+    gateway = _gateway_of(deps, click)
+    trigger = click.body.get("trigger_id")
+    if gateway is None or not trigger:
+        return "no_key"
+    if refusal(deps, click.client, click.user_id, _channel(click.body), gateway):
+        return "no_key"  # the job refuses, says why and audits it
+    answer = _answer_of(deps, click)
+    if answer is None or answer.best is None or not KEY_TAGS & set(answer.best.entry.tags):
+        return "no_key"
+    meta: dict[str, Any] = {k: click.value[k] for k in ("q", "e") if k in click.value}
+    meta.update({"g": gateway.name, "c": _channel(click.body), "r": click.body.get("response_url")})
+    click.client.views_open(trigger_id=str(trigger), view=views.key_modal(meta, gateway.name))
+    return "asked_key"
+
+
+def check_clicked(deps: Deps, click: Click) -> str:
+    """*Check on <gateway>* (a job): refuse, or run the check and answer privately."""
+    gateway = _gateway_of(deps, click)
     if gateway is None:
         click.tell([blocks.section("That gateway is no longer configured.")])
         return "unknown_gateway"
@@ -123,17 +175,10 @@ def check_clicked(deps: Deps, click: Click) -> str:
     if answer is None or answer.best is None:
         click.tell([blocks.section("That answer is too old to check; ask again.")])
         return "gone"
-    tags = answer.best.entry.tags
-    if KEY_TAGS & set(tags) and click.body.get("trigger_id"):
-        meta: dict[str, Any] = {k: click.value[k] for k in ("q", "e") if k in click.value}
-        meta.update({"g": gateway.name, "c": channel, "r": click.body.get("response_url", "")})
-        click.client.views_open(
-            trigger_id=click.body["trigger_id"], view=views.key_modal(meta, name)
-        )
-        return "asked_key"
     msg, outcome = run_check(
-        deps, click.client, click.user_id, channel, gateway.name, Target(_values(answer)), tags
-    )
+        deps, click.client, click.user_id, channel, gateway.name, Target(_values(answer)),
+        answer.best.entry.tags,
+    )  # fmt: skip
     click.respond(response_type="ephemeral", replace_original=False, **msg)
     return outcome
 
@@ -190,22 +235,22 @@ def check_command(
     if why:
         deps.service.refuse_check(gateway, user_id, channel, why)
         return views.text_message(blocks.escape(why)), "refused"
-    url = str(command.get("response_url") or "")
-
-    def work() -> None:
-        try:
-            msg, _ = run_check(
-                deps, client, user_id, channel, gateway, Target(values), kinds=["api", "upstream"]
-            )
-        except Exception:
-            log.exception("tykbot: gateway check failed")
-            msg = blocks.error_message()
-        _reply(client, url, channel, user_id, msg)
-
-    here = contextvars.copy_context()
-    threading.Thread(target=here.run, args=(work,), name="tykbot-check", daemon=True).start()
+    job = {"gateway": gateway, "values": values, "user": user_id, "channel": channel}
+    enqueue(deps, COMMAND_JOB, {"response_url": command.get("response_url"), "check": job})
     shown = blocks.escape(wanted)
     return views.text_message(f":mag: Checking `{shown}` on *{gateway}*…"), "check_started"
+
+
+def command_check(deps: Deps, app: App, interaction: Interaction) -> str:
+    """The job of one `/tykerror check`: run it, answer by the command's response URL."""
+    job = interaction.body.get("check") or {}
+    values = {str(k): str(v) for k, v in dict(job.get("values") or {}).items()}
+    msg, outcome = run_check(
+        deps, jobs_client(app), str(job.get("user") or ""), str(job.get("channel") or ""),
+        str(job.get("gateway") or ""), Target(values), kinds=["api", "upstream"],
+    )  # fmt: skip
+    interaction.respond(response_type="ephemeral", replace_original=False, **msg)
+    return outcome
 
 
 # -- *Share* -----------------------------------------------------------------------------------
@@ -216,5 +261,6 @@ def share_check(deps: Deps, click: Click) -> str:
     if row is None or row.user_id != click.user_id:
         click.tell([blocks.section("Only the person who ran a check can share it.")])
         return "refused"
-    click.share(views.result_message(row, shared_by=click.user_id), "check")
+    marker = share_marker({"audit_id": row.id, "user": click.user_id}, "tykbot_check_share")
+    click.share(views.result_message(row, shared_by=click.user_id), "check", marker)
     return "shared"

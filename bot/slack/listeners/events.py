@@ -86,11 +86,11 @@ def enqueue(deps: Deps, kind: str, event: dict[str, Any], context: BoltContext) 
         "bot_id": context.bot_id,
         "request_id": logs.context().get("request_id"),  # the job's log lines name the request
     }
-    job_id = deps.service.enqueue(key, kind, payload)
-    if job_id is None:
+    job = deps.service.enqueue_leased(key, kind, payload)
+    if job is None:
         deps.metrics.count("event", "duplicate")
         return ""
-    deps.jobs.submit(job_id)
+    deps.jobs.submit_leased(job)
     return ""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.service import EditError
@@ -16,7 +16,9 @@ from bot.slack import blocks
 from bot.slack import card_blocks as cards
 from bot.slack import home_blocks as home
 from bot.slack.admin import is_admin
-from bot.slack.deps import Deps, ack_now, guarded
+from bot.slack.deps import Deps, guarded
+from bot.slack.interactions import Durable, Interaction
+from bot.slack.listeners.events import jobs_client
 from bot.slack.membership import member_channels
 
 REASON = cards.REASON  # the plain_text_input of *Wrong error?* (block id `tyk_reason:<q>`)
@@ -66,43 +68,52 @@ def register(app: App, deps: Deps) -> None:
 
         guarded(deps, "home", run, logger)
 
-    def admin_action(action_id: str, work: Any) -> None:
-        def on_action(
-            body: dict[str, Any], action: dict[str, Any], client: WebClient, logger: logging.Logger
-        ) -> None:
+    durable = Durable(app, deps)
+
+    def admin_action(action_id: str, kind: str, work: Any) -> None:
+        """A review button: a durable job that changes the catalog and redraws the Home tab."""
+
+        def run(interaction: Interaction) -> str:
+            body, client = interaction.body, jobs_client(app)
             user_id = str((body.get("user") or {}).get("id") or "")
+            if not is_admin(deps.settings, client, user_id):
+                return "refused"
+            action = (body.get("actions") or [{}])[0]
+            note, outcome = work(body, action, client, user_id)
+            publish(deps, client, user_id, (note,) if note else ())
+            return str(outcome)
 
-            def run() -> str:
-                if not is_admin(deps.settings, client, user_id):
-                    return "refused"
-                note, outcome = work(body, action, client, user_id)
-                publish(deps, client, user_id, (note,) if note else ())
-                return str(outcome)
+        durable.action(action_id, kind, "home", run)
 
-            guarded(deps, "home", run, logger)
+    admin_action(home.APPROVE, "act:approve", lambda b, a, c, u: decide(deps, a, u, True))
+    admin_action(home.REJECT, "act:reject", lambda b, a, c, u: decide(deps, a, u, False))
+    admin_action(home.GAP_NOISE, "act:gap_noise", lambda b, a, c, u: noise(deps, a, u))
+    admin_action(home.GAP_ALIAS, "act:gap_alias", lambda b, a, c, u: gap_alias(deps, a, u))
 
-        app.action(action_id)(ack=ack_now, lazy=[on_action])
-
-    admin_action(home.APPROVE, lambda b, a, c, u: decide(deps, a, u, True))
-    admin_action(home.REJECT, lambda b, a, c, u: decide(deps, a, u, False))
-    admin_action(home.GAP_NOISE, lambda b, a, c, u: noise(deps, a, u))
-    admin_action(home.GAP_ALIAS, lambda b, a, c, u: gap_alias(deps, a, u))
-    admin_action(home.GAP_ENTRY, lambda b, a, c, u: gap_entry(b, a, c))
-
-    def on_reason(
-        body: dict[str, Any], action: dict[str, Any], respond: Respond, logger: logging.Logger
+    @app.action(home.GAP_ENTRY)
+    def on_gap_entry(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, logger: Any
     ) -> None:
+        """Opens the editor: inside the request (its trigger_id lasts 3 s)."""
+        user_id = str((body.get("user") or {}).get("id") or "")
+
         def run() -> str:
-            outcome = reason(deps, body, action)
-            if outcome == "stored":
-                respond(
-                    text="Thanks: noted why.", response_type="ephemeral", replace_original=False
-                )
-            return outcome
+            if not is_admin(deps.settings, client, user_id):
+                return "refused"
+            return gap_entry(body, action, client)[1]
 
-        guarded(deps, "reason", run, logger)
+        guarded(deps, "home", run, logger)
+        ack()
 
-    app.action(REASON)(ack=ack_now, lazy=[on_reason])
+    def on_reason(interaction: Interaction) -> str:
+        outcome = reason(deps, interaction.body, (interaction.body.get("actions") or [{}])[0])
+        if outcome == "stored":
+            interaction.respond(
+                text="Thanks: noted why.", response_type="ephemeral", replace_original=False
+            )
+        return outcome
+
+    durable.action(REASON, "act:reason", "reason", on_reason)
 
 
 def decide(deps: Deps, action: dict[str, Any], by: str, approve: bool) -> tuple[str, str]:

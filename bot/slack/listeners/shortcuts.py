@@ -5,24 +5,29 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.service import InputError
 from bot.slack import blocks
 from bot.slack import card_blocks as cards
 from bot.slack.admin import is_admin
-from bot.slack.deps import Deps, ack_now, guarded
+from bot.slack.deps import Deps, guarded
 from bot.slack.payloads import message_text
 
 CALLBACK_ID = "tyk_explain_message"
 
 
 def register(app: App, deps: Deps) -> None:
-    """Add the message shortcut listener."""
+    """Add the message shortcut listener.
+
+    Its effect is a modal, and views.open needs the trigger_id within 3 s: so it runs inside
+    the request and acknowledges after (a crash before then leaves Slack unacknowledged and the
+    person sees the failure at once; nothing acknowledged is lost).
+    """
 
     def explain_message(
-        shortcut: dict[str, Any], client: WebClient, logger: logging.Logger
+        ack: Ack, shortcut: dict[str, Any], client: WebClient, logger: logging.Logger
     ) -> None:
         def tell_user() -> None:
             client.views_open(
@@ -31,8 +36,9 @@ def register(app: App, deps: Deps) -> None:
             )
 
         guarded(deps, "shortcut", lambda: open_answer(deps, client, shortcut), logger, tell_user)
+        ack()
 
-    app.message_shortcut(CALLBACK_ID)(ack=ack_now, lazy=[explain_message])
+    app.message_shortcut(CALLBACK_ID)(explain_message)
 
 
 def open_answer(deps: Deps, client: WebClient, shortcut: dict[str, Any]) -> str:

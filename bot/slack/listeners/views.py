@@ -1,26 +1,65 @@
-"""The "Explain this error" modal's submit button: reply in the message's thread."""
+"""The "Explain this error" modal's submit button: reply in the message's thread.
+
+The submission is stored as a durable job before the ack, which turns the modal into a
+"posting" notice; the job posts the answer (once: a retry looks for its earlier post) and
+updates the notice with what happened.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
 from bot.slack import card_blocks as cards
-from bot.slack.deps import Deps, on_modal_submit
+from bot.slack.deps import Deps
+from bot.slack.interactions import Durable, Interaction, enqueue
+from bot.slack.listeners.events import already_posted, answer_marker, jobs_client
 
 NOT_MEMBER = {"not_in_channel", "channel_not_found", "is_archived"}
 
 
-def register(app: App, deps: Deps) -> None:
-    """Add the modal submission listener."""
+POSTING = ":hourglass_flowing_sand: Posting the answer in the thread…"
+POSTED = ":white_check_mark: Posted the answer in the thread."
 
-    on_modal_submit(app, deps, blocks.MODAL, "modal", lambda c, v, u: post_in_thread(deps, c, v, u))
+
+def register(app: App, deps: Deps) -> None:
+    """Add the modal submission listener and its job."""
+    durable = Durable(app, deps)
+
+    @app.view(blocks.MODAL)
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        if modal_metadata(view.get("private_metadata")) is None:
+            deps.metrics.count("modal", "bad_metadata")
+            ack()
+            return
+        enqueue(deps, "view:reply_thread", body)
+        ack(response_action="update", view=blocks.notice_modal(POSTING))
+
+    def tell_failed(interaction: Interaction) -> None:
+        show(jobs_client(app), interaction.body, blocks.error_message()["text"])
+
+    durable.handle(
+        "view:reply_thread",
+        "modal",
+        lambda i: reply_in_thread(deps, jobs_client(app), i),
+        tell_failed,
+    )
+
+
+def show(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """Put one line in the submitted modal (nothing if the person closed it meanwhile)."""
+    view_id = (body.get("view") or {}).get("id")
+    if not view_id:
+        return
+    with contextlib.suppress(SlackApiError):
+        client.views_update(view_id=str(view_id), view=blocks.notice_modal(text))
 
 
 _CHANNEL = re.compile(r"[A-Z0-9]{1,40}")
@@ -49,33 +88,40 @@ def modal_metadata(raw: object) -> tuple[int, str, str] | None:
     return q, c, t
 
 
-def post_in_thread(
-    deps: Deps, client: WebClient, view: dict[str, Any], user_id: str
-) -> tuple[dict[str, Any], str]:
-    """Post the modal's answer in the thread; the ack arguments and the outcome word."""
+def reply_in_thread(deps: Deps, client: WebClient, interaction: Interaction) -> str:
+    """Post the modal's answer in the thread crediting the person; the outcome word."""
+    body = interaction.body
+    view = body.get("view") or {}
+    user_id = str((body.get("user") or {}).get("id") or "")
     meta = modal_metadata(view.get("private_metadata"))
     if meta is None:
-        return {}, "bad_metadata"
+        return "bad_metadata"
     query_id, channel, thread_ts = meta
     answer = deps.service.recall(query_id)
     if answer is None or answer.best is None:
-        notice = blocks.notice_modal("That answer is too old to post; run the shortcut again.")
-        return {"response_action": "update", "view": notice}, "gone"
-    try:
-        client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            unfurl_media=False,
-            **cards.answer_message(
-                answer, cards.View(cards.SHARED, gateways=deps.gateways, shared_by=user_id)
-            ),
-        )
-    except SlackApiError as exc:
-        if exc.response.get("error") not in NOT_MEMBER:
-            raise
-        notice = blocks.notice_modal(
-            "I can't post in that channel. Invite me with `/invite @tykbot`, then try again."
-        )
-        return {"response_action": "update", "view": notice}, "not_in_channel"
-    return {}, "posted"
+        show(client, body, "That answer is too old to post; run the shortcut again.")
+        return "gone"
+    retry = interaction.attempt > 1
+    if not (retry and already_posted(client, channel, thread_ts, query_id)):
+        try:
+            client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata=answer_marker(query_id),
+                **cards.answer_message(
+                    answer, cards.View(cards.SHARED, gateways=deps.gateways, shared_by=user_id)
+                ),
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") not in NOT_MEMBER:
+                raise
+            show(
+                client,
+                body,
+                "I can't post in that channel. Invite me with `/invite @tykbot`, then try again.",
+            )
+            return "not_in_channel"
+    show(client, body, POSTED)
+    return "posted"
