@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.service import Service
 from bot.slack.app import build_app
-from bot.store.models import Base
+from bot.store.models import Base, Job
 from tests.gateway import fixtures as fx
 from tests.gateway.fake_gateway import SECRET, FakeGateway
 from tests.slack.fake_slack import FakeSlack
@@ -170,3 +170,23 @@ def test_a_gateway_that_hangs_answers_within_6_seconds(checks: Harness, tyk: Fak
     result = _result(checks.fake, "cmd")
     assert time.monotonic() - started < 6
     assert "no answer within 5 s" in all_text(result["blocks"])
+
+
+def test_a_check_is_a_durable_job_and_slacks_resend_runs_it_once(
+    checks: Harness, tyk: FakeGateway
+) -> None:
+    from tests.slack.harness import click_payload
+
+    reply = _answer(checks, UPSTREAM_PASTE)
+    payload = click_payload(
+        buttons(reply["blocks"])["tyk_check_0"], "UADMIN", "CCHAN", checks.fake.response_url("act")
+    )
+    assert checks.interactive(payload).status == 200
+    assert checks.interactive(payload).status == 200  # Slack sends the same payload again
+    _result(checks.fake)
+    time.sleep(0.5)
+    assert len(checks.fake.of("response:act")) == 1
+    assert [r.outcome for r in checks.slack.service.audit()] == ["ok"]
+    with checks.slack.service.session() as s:
+        kinds = [row.kind for row in s.execute(select(Job.kind))]
+    assert kinds == ["act:check"]
