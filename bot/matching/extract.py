@@ -244,18 +244,44 @@ _FIELD_VALUE_RE = re.compile(
     r"|\"(?!(?:msg|message|error|level)\")(\w+)\"[^\S\n]*:[^\S\n]*"
     r"(?:\"(?:[^\"\\\n]|\\.)*\"|[^,}\s]*)"
 )
+# Field values that tell one request's failure from the others (a status >= 400, a non-empty
+# response_flag, response_code_details, error or err), logfmt or JSON: the shape keeps them, so
+# the one `status=502 response_flag=URT` line of an access log never folds into its 200s. One
+# regex per key, each starting with its literal (the regex engine then skips to that literal: a
+# 10,000-line log costs a few ms); a lookbehind after the literal keeps `mystatus=` out. No
+# match crosses a line end.
+_SEP = r"\"?[^\S\n]*[=:][^\S\n]*"
+_VALUE = r"(?:\"(?=[^\s\"])((?:[^\"\\\n]|\\.)*)\"|(?!\")([^\s,}]+))"  # non-empty
+_ERROR_VALUE_RES = (
+    re.compile(r"status(?<![\w.]status)" + _SEP + r"(?=\"?[45]\d\d\b)" + _VALUE),
+    re.compile(r"response_(?<![\w.]response_)(?:flag|code_details)" + _SEP + _VALUE),
+    re.compile(r"err(?<![\w.]err)(?:or)?" + _SEP + _VALUE),
+)
 FOLDED = -1  # the rank of a line that repeats an earlier one's shape (other ids and times)
 
 
 def _shapes(lines: list[str]) -> list[str]:
-    """Each line stripped of field values, ids and numbers: equal shapes are repeats.
+    """Each line stripped of field values, ids and numbers, but not of its error-bearing values
+    (`_ERROR_VALUE_RES`): equal shapes are repeats.
 
-    The whole text goes through the regex engine at once: a 10,000-line log costs three passes
-    in C, not three calls per line (splitting keeps the keys without a per-match template)."""
+    The whole text goes through the regex engine at once: a 10,000-line log costs a few passes
+    in C, not a few calls per line (splitting keeps the keys without a per-match template)."""
     if not lines:
         return []
-    parts = _FIELD_VALUE_RE.split("\n".join(line.strip() for line in lines))
-    return _VARYING_RE.sub("", "".join(filter(None, parts))).split("\n")
+    stripped = [line.strip() for line in lines]
+    joined = "\n".join(stripped)
+    parts = _FIELD_VALUE_RE.split(joined)
+    shapes = _VARYING_RE.sub("", "".join(filter(None, parts))).split("\n")
+    starts: list[int] | None = None
+    for key, regex in enumerate(_ERROR_VALUE_RES):
+        for m in regex.finditer(joined):
+            value = m.group(1) or m.group(2)
+            if key:  # the same error with another id or time still repeats
+                value = _VARYING_RE.sub("", value)
+            if starts is None:
+                starts = [0, *itertools.accumulate(len(line) + 1 for line in stripped[:-1])]
+            shapes[_line_of(starts, m.start())] += f"\0{m.group()[:4]}={value}"
+    return shapes
 
 
 def _line_ranks(lines: list[str]) -> list[int]:
@@ -421,9 +447,9 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
         if flag and flag.group(1) in RESPONSE_FLAGS:
             clues.add_fragment(RESPONSE_FLAGS[flag.group(1)], "log-msg", rank)
     for m in _XML_RE.finditer(text):
-        clues.add_fragment(
-            m.group(2), "xml", ranks[min(_line_of(starts, m.start()), len(ranks) - 1)]
-        )
+        rank = ranks[min(_line_of(starts, m.start()), len(ranks) - 1)]
+        if rank != FOLDED:  # a repeat adds nothing (FOLDED is no rank: it would sort first)
+            clues.add_fragment(m.group(2), "xml", rank)
     for m in _QUOTED_RE.finditer(text):
         rank = ranks[min(_line_of(starts, m.start()), len(ranks) - 1)]
         if rank != FOLDED:
