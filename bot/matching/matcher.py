@@ -370,8 +370,10 @@ class Matcher:
             top_weights = np.take_along_axis(top_weights, order, axis=1)
             best = top_weights.max(axis=1, keepdims=True)
             chosen = (top_weights >= best * 0.4) & (top_weights > 0)
+            top_rows, chosen_rows = top.tolist(), chosen.tolist()
             for row in set(of.tolist()):
-                ranked[row] = top[row][chosen[row]].tolist()[:CANDIDATES_PER_FRAGMENT]
+                texts = [t for t, c in zip(top_rows[row], chosen_rows[row], strict=True) if c]
+                ranked[row] = texts[:CANDIDATES_PER_FRAGMENT]
         for fnorm, texts in zip(fnorms, ranked, strict=True):
             for t, literal in self.templates:
                 pattern = self.texts[t].pattern
