@@ -87,6 +87,7 @@ _STOP = frozenset(
     ]
 )
 STOP_WORDS = _STOP  # words that say nothing about which error it is
+_NO_KEYS: list[int] = []  # the key ids of a word candidates skip (compared by identity)
 
 
 class CatalogEntry(symptoms.Described, Protocol):
@@ -223,6 +224,7 @@ class Matcher:
         self.key_ids = {key: k for k, key in enumerate(self.index)}
         self.norm_lengths = np.array([len(text.norm) for text in self.texts], dtype=np.int64)
         self.generic = np.array([text.generic for text in self.texts], dtype=bool)
+        self.templated = np.array([t.pattern is not None for t in self.texts], dtype=bool)
         self.specificity = np.array([text.specificity for text in self.texts], dtype=np.float64)
         self.word_keys: dict[str, list[int]] = {}
         self.lengths = np.array([len(v) for v in self.index.values()], dtype=np.int64)
@@ -306,14 +308,17 @@ class Matcher:
         return self._candidates_many([fnorm])[0]
 
     def _key_ids_of(self, word: str) -> list[int]:
-        """The ids of a word's index keys, kept once read (up to WORDS_KEPT words)."""
+        """The ids of a word's index keys, kept once read (up to WORDS_KEPT words); _NO_KEYS
+        for a stop word or a number, which candidates never use."""
         known = self.word_keys.get(word)
         if known is None:
             if len(self.word_keys) >= WORDS_KEPT:
                 self.word_keys.clear()
-            known = self.word_keys[word] = [
-                self.key_ids[k] for k in _keys(word) if k in self.key_ids
-            ]
+            if word in _STOP or word.isdigit():
+                known = _NO_KEYS  # a stop word or a number: not a content word
+            else:
+                known = [self.key_ids[k] for k in _keys(word) if k in self.key_ids]
+            self.word_keys[word] = known
         return known
 
     def _candidates_many(self, fnorms: Sequence[str]) -> list[list[int]]:
@@ -324,13 +329,21 @@ class Matcher:
         ids: list[int] = []
         rows: list[int] = []
         caps: list[int] = []
+        known = self.word_keys
         for row, fnorm in enumerate(fnorms):
-            words = [w for w in tokens(fnorm) if w not in _STOP and not w.isdigit()]
-            found = list(dict.fromkeys(k for w in words for k in self._key_ids_of(w)))
+            found: dict[int, None] = {}
+            words = 0  # the fragment's content words (not stop words or numbers)
+            for word in tokens(fnorm):
+                keys = known.get(word)
+                if keys is None:
+                    keys = self._key_ids_of(word)
+                if keys is not _NO_KEYS:
+                    words += 1
+                    found.update(dict.fromkeys(keys))
             ids += found
             rows += [row] * len(found)
             # Keys shared by many texts say little; short fragments may use them all the same.
-            caps.append(max(40, n // 40) if len(words) > 4 else n)
+            caps.append(max(40, n // 40) if words > 4 else n)
         key = np.array(ids, dtype=np.int64)
         of = np.array(rows, dtype=np.int64)
         keep = self.lengths[key] <= np.array(caps, dtype=np.int64)[of]
@@ -357,8 +370,10 @@ class Matcher:
             top_weights = np.take_along_axis(top_weights, order, axis=1)
             best = top_weights.max(axis=1, keepdims=True)
             chosen = (top_weights >= best * 0.4) & (top_weights > 0)
+            top_rows, chosen_rows = top.tolist(), chosen.tolist()
             for row in set(of.tolist()):
-                ranked[row] = top[row][chosen[row]].tolist()[:CANDIDATES_PER_FRAGMENT]
+                texts = [t for t, c in zip(top_rows[row], chosen_rows[row], strict=True) if c]
+                ranked[row] = texts[:CANDIDATES_PER_FRAGMENT]
         for fnorm, texts in zip(fnorms, ranked, strict=True):
             for t, literal in self.templates:
                 pattern = self.texts[t].pattern
@@ -378,9 +393,8 @@ class Matcher:
         inside a longer text is a hint, never a confident match by itself (under half of the
         text counts for nothing). Placeholder texts match by their pattern. One rapidfuzz call
         per measure for all pairs, the arithmetic in numpy."""
-        sims = [0.0] * len(texts)
         if not texts:
-            return sims
+            return []
         norms = [self.texts[t].norm for t in texts]
         whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
         f_len = np.array([len(f) for f in fnorms], dtype=np.int64)
@@ -402,15 +416,16 @@ class Matcher:
             part * (0.78 + 0.1 * cover + 0.12 * self.specificity[texts]),
             np.where(cover >= 0.5, part * (0.4 + 0.45 * cover), 0.0),
         )
-        best = np.where(generic_short, whole, np.maximum(whole, contained)).tolist()
-        for i, (fnorm, t) in enumerate(zip(fnorms, texts, strict=True)):
-            text = self.texts[t]
-            if text.pattern is not None and text.pattern.search(fnorm):
-                sims[i] = 1.0 if len(fnorm) < 1.5 * len(text.norm) + 20 else 0.95
-            elif not generic_short[i] and not inside[i] and fnorm in text.norm:
-                sims[i] = float(contained[i])
-            else:
-                sims[i] = best[i]
+        best = np.where(generic_short, whole, np.maximum(whole, contained))
+        # A fragment found inside a longer text counts only as much as it covers of it.
+        for i in np.flatnonzero(~generic_short & ~inside).tolist():
+            if fnorms[i] in norms[i]:
+                best[i] = contained[i]
+        sims: list[float] = best.tolist()
+        for i in np.flatnonzero(self.templated[texts]).tolist():
+            text = self.texts[texts[i]]
+            if text.pattern is not None and text.pattern.search(fnorms[i]):
+                sims[i] = 1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95
         return sims
 
     def _final_score(
