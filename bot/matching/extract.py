@@ -350,6 +350,7 @@ def _codes(text: str, clues: Clues) -> None:
             if status:
                 clues.add_code(status, "field")
     low = text.lower()
+    field_before: dict[str, bool] = {}  # a log repeats its lines: each context is read once
     for m in _CODE_RE.finditer(text):
         start, end = m.span()
         left = text[start - 1] if start else " "
@@ -358,7 +359,10 @@ def _codes(text: str, clues: Clues) -> None:
         if left.isalnum() or left in "._" or (right.isalnum() and not plural) or right in "._/:-":
             continue
         before = low[max(0, start - 24) : start]
-        if _FIELD_BEFORE_RE.search(before):
+        is_field = field_before.get(before)
+        if is_field is None:
+            is_field = field_before[before] = _FIELD_BEFORE_RE.search(before) is not None
+        if is_field:
             clues.add_code(int(m.group()), "field")
         elif left not in "/:#-" and not before.endswith("port "):
             clues.add_code(int(m.group()), "number")
