@@ -7,6 +7,8 @@ until the full answer is read. tykbot matches the paste, logs the query to SQLit
 Block Kit; the bare app acks one trivial command with "ok". Prints median and p99 of both.
 Then tykbot again while a burst of `--vote-burst` *Helped* / *Wrong error?* clicks from as many
 people arrives on other connections: votes only swap priors, so slash p99 should not move.
+The stand-in for Slack and the burst of clicks run in processes of their own, so the timing
+client shares its interpreter with neither (as with the real Slack, they come from elsewhere).
 
     .venv/bin/python benchmarks/bench_slash.py [--requests 2000] [--paste TEXT]
 """
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -120,9 +123,9 @@ def wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("server did not start")
 
 
-def vote_burst(port: int, votes: int, start: threading.Event, fake_url: str) -> None:
+def vote_burst(port: int, votes: int, fake_url: str) -> None:
     """`votes` clicks from as many people on the answers logged during the warm-up (4 at once)."""
-    start.wait()
+    started = time.perf_counter()
 
     def clicks(offset: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -157,17 +160,27 @@ def vote_burst(port: int, votes: int, start: threading.Event, fake_url: str) -> 
         w.start()
     for w in workers:
         w.join()
+    print(f"{votes} clicks took {time.perf_counter() - started:.2f} s", flush=True)
+
+
+def serve_fake_slack(port: int) -> None:
+    """The stand-in for Slack, in a process of its own."""
+    ThreadingHTTPServer(("127.0.0.1", port), _FakeSlack).serve_forever()
 
 
 def measure(
-    port: int, pastes: list[str], requests: int, warmup: int, burst: threading.Event | None = None
+    port: int,
+    pastes: list[str],
+    requests: int,
+    warmup: int,
+    after_warmup: Callable[[], object] | None = None,
 ) -> tuple[list[float], str]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     timings: list[float] = []
     sample = ""
     for i in range(warmup + requests):
-        if i == warmup and burst is not None:
-            burst.set()
+        if i == warmup and after_warmup is not None:
+            after_warmup()
         body = urlencode(
             {
                 "command": "/tykerror",
@@ -212,17 +225,21 @@ def run(
     keep = os.environ.get("BENCH_SERVER_LOG")
     with open(keep, "wb") if keep else tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        burst = threading.Event() if votes else None
-        voter = None
+        voters: list[subprocess.Popen[str]] = []
+
+        def start_burst() -> None:
+            fake_url = env["SLACK_API_URL"].replace("/api/", "/response")
+            burst = [sys.executable, __file__, "--burst", str(port), str(votes), fake_url]
+            voters.append(subprocess.Popen(burst, stdout=subprocess.PIPE, text=True))
+
         try:
             wait_up(port, proc)
-            if burst is not None:
-                fake_url = env["SLACK_API_URL"].replace("/api/", "/response")
-                voter = threading.Thread(target=vote_burst, args=(port, votes, burst, fake_url))
-                voter.start()
-            timings, sample = measure(port, pastes, requests, warmup, burst)
-            if voter is not None:
-                voter.join()
+            timings, sample = measure(
+                port, pastes, requests, warmup, start_burst if votes else None
+            )
+            for voter in voters:
+                out, _ = voter.communicate(timeout=120)
+                label = f"{label} ({out.strip()})"
         finally:
             proc.terminate()
             proc.wait(timeout=15)
@@ -253,19 +270,28 @@ def main() -> None:
     )
     parser.add_argument("--pg", help="a private PostgreSQL database URL instead of SQLite")
     parser.add_argument("--bare-server", choices=["default", "sync"], help=argparse.SUPPRESS)
+    parser.add_argument("--fake-slack", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--burst", nargs=3, metavar=("PORT", "N", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
         serve_bare(process_before_response=args.bare_server == "sync")
         return
-    fake = ThreadingHTTPServer(("127.0.0.1", 0), _FakeSlack)
-    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    if args.fake_slack:
+        serve_fake_slack(args.fake_slack)
+        return
+    if args.burst:
+        vote_burst(int(args.burst[0]), int(args.burst[1]), args.burst[2])
+        return
+    fake_port = free_port()
+    fake = subprocess.Popen([sys.executable, __file__, "--fake-slack", str(fake_port)])
+    wait_up(fake_port, fake)
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TYKBOT_"))}
         env.update(
             SLACK_BOT_TOKEN=TOKEN,
             SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=f"http://127.0.0.1:{fake.server_address[1]}/api/",
+            SLACK_API_URL=f"http://127.0.0.1:{fake_port}/api/",
             DATABASE_URL=f"sqlite:///{tmp}/bench.db",
             TYKBOT_LOG_LEVEL="WARNING",
             PYTHONPATH=str(root),
@@ -275,7 +301,7 @@ def main() -> None:
         tykbot = Path(sys.executable).with_name("tykbot")
         if args.votes_only:
             votes_only(args, env, tmp, pastes, tykbot)
-            fake.shutdown()
+            fake.terminate()
             return
         print(
             f"slash command round trip, {args.requests} signed requests each "
@@ -320,7 +346,7 @@ def main() -> None:
                 f"vote burst: slash p99 {burst[1]:.2f} ms with {args.vote_burst} votes vs "
                 f"{ours[1]:.2f} ms without"
             )
-    fake.shutdown()
+    fake.terminate()
     for label, other in (("bare Bolt", bare), ("bare Bolt, process_before_response", bare_sync)):
         print(
             f"ratio tykbot / {label}: median {ours[0] / other[0]:.2f}x, "

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # requests are under way, so a burst of clicks does not slow the slash commands people
     # are waiting for (0: it waits only for its turn).
     tykbot_background_yield_ms: float = Field(default=50.0, ge=0, le=5000)
+    # A click's or event's acknowledgement, and a job, wait up to this long (ms) while a slash
+    # command is being answered (0: no waiting); see bot/slack/priority.py.
+    tykbot_answers_first_ms: float = Field(default=500.0, ge=0, le=2000)
     # Bookkeeping (processed events, handled messages, thread replies, finished jobs) older
     # than this is pruned as it goes (hourly), and query texts and vote reasons as old are
     # emptied (their counts are kept for stats); `tykbot purge` does the same at once.

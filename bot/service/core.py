@@ -51,6 +51,8 @@ class ServiceCore:
             statement_timeout_ms=settings.tykbot_db_statement_timeout_ms,
             pool_timeout=settings.tykbot_db_pool_timeout,
             busy_timeout=settings.tykbot_sqlite_busy_timeout,
+            # request threads, job workers, the job poller and the catalog refresher
+            pool_size=2 * settings.tykbot_threads + 2,
         )
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         # SQLite: one transaction at a time in this process, those of Slack requests first.

@@ -17,6 +17,7 @@ from bot.slack.deps import Deps
 from bot.slack.jobs import JobRunner
 from bot.slack.listeners import actions, admin, checks, commands, events, home, shortcuts, views
 from bot.slack.metrics import Metrics
+from bot.slack.priority import AnswersFirst
 
 log = logging.getLogger("bot.slack")
 
@@ -76,7 +77,12 @@ def build_app(
 
     In HTTP mode every request must carry a valid Slack signature (bad or stale: 401).
     """
-    deps = Deps(settings=settings, service=service, metrics=metrics or Metrics())
+    deps = Deps(
+        settings=settings,
+        service=service,
+        metrics=metrics or Metrics(),
+        answers_first=AnswersFirst(max_wait=settings.tykbot_answers_first_ms / 1000),
+    )
     deps = replace(deps, jobs=JobRunner(deps))
     bolt = App(
         client=client or make_client(settings),

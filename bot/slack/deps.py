@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
@@ -12,6 +12,7 @@ from bot.gateway.gateways import gateway_names
 from bot.service import Service
 from bot.slack import blocks
 from bot.slack.metrics import Metrics
+from bot.slack.priority import AnswersFirst
 
 if TYPE_CHECKING:
     from bot.slack.jobs import JobRunner
@@ -25,6 +26,7 @@ class Deps:
     service: Service
     metrics: Metrics
     jobs: JobRunner | None = None
+    answers_first: AnswersFirst = field(default_factory=AnswersFirst)
 
     @property
     def gateways(self) -> tuple[str, ...]:

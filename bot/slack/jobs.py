@@ -188,7 +188,7 @@ class JobRunner:
     def run(self, job: JobView) -> str:
         """Run one leased job and record what happened to it."""
         listener, handler, on_give_up = self.handlers[job.kind]
-        with logs.bound(**job_fields(job), listener=listener):
+        with logs.bound(**job_fields(job), listener=listener), self.deps.answers_first.deferred():
             return self._run(job, listener, handler, on_give_up)
 
     def _run(

@@ -93,6 +93,7 @@ def payload_fields(data: dict[str, Any]) -> dict[str, str]:
 
 
 def _logged(
+    slack: SlackApp,
     bolt: Callable[..., Iterable[bytes]],
     environ: dict[str, Any],
     start_response: Callable[..., Any],
@@ -107,7 +108,10 @@ def _logged(
 
     request_id = str(environ.get("HTTP_X_REQUEST_ID") or logs.new_request_id())[:64]
     environ["tykbot.request_id"] = request_id  # gunicorn's access line names it too
-    with logs.bound(request_id=request_id, **environ.get("tykbot.fields", {})):
+    fields = environ.get("tykbot.fields", {})
+    first = slack.deps.answers_first
+    turn = first.answering() if fields.get("command") else first.acknowledging()
+    with logs.bound(request_id=request_id, **fields), turn:
         with urgent():  # its database turns go before background work
             body = list(bolt(environ, recording))
         status = int(statuses[0].split()[0]) if statuses else 0
@@ -140,7 +144,7 @@ def wsgi_app(slack: SlackApp, events: bool = True) -> WSGIApp:
                     exc.status, "413 Content Too Large"
                 )
                 return _reply(start_response, status, b"", "text/plain; charset=utf-8")
-            return _logged(bolt, environ, start_response)
+            return _logged(slack, bolt, environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok = slack.service.healthy()
             body = json.dumps({"status": "ok" if ok else "unavailable", "database": ok}).encode()

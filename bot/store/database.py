@@ -39,16 +39,21 @@ def make_engine(
     statement_timeout_ms: int = 5000,
     pool_timeout: float = 2.0,
     busy_timeout: float = 10.0,
+    pool_size: int = 5,
 ) -> Engine:
     """An engine for `url` with a timeout on every wait: connecting, each statement, a pooled
-    connection, SQLite's write lock. SQLite files get WAL mode and foreign keys."""
+    connection, SQLite's write lock. SQLite files get WAL mode and foreign keys.
+
+    `pool_size` connections are kept open: as many as threads use the database at once (a
+    connection beyond the pool is closed when given back, and a burst of clicks then opened
+    and closed one PostgreSQL connection per job: 3 s for 200 clicks, slash p99 63 ms)."""
     url = normalise_url(url)
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": pool_size}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:"):
-            kwargs["poolclass"] = StaticPool
+            kwargs = {"poolclass": StaticPool}
             kwargs["connect_args"] = {"check_same_thread": False}
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect, text
 
 from bot.catalog import load_knowledge
+from bot.config import Settings
 from bot.service import InputError, Service
 from bot.store import repository as repo
 from bot.store.database import current_revision, head_revision
@@ -150,3 +152,32 @@ def test_old_event_ids_are_pruned(service: Service) -> None:
     with service.session() as s:
         assert repo.prune_bookkeeping(s, datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert service.claim_event("EvOld")
+
+
+def test_as_many_threads_as_the_service_runs_reuse_pooled_connections(settings: Settings) -> None:
+    """Request threads and job workers at once never open a connection per transaction (a
+    connection beyond the pool is closed when given back: PostgreSQL then forked a backend
+    for every job of a burst)."""
+    settings = settings.model_copy(update={"tykbot_threads": 3})
+    service = Service.open(settings)
+    opened: list[object] = []
+    event.listen(service.engine, "connect", lambda conn, _record: opened.append(conn))
+    busy = threading.Barrier(2 * settings.tykbot_threads + 2)
+    rounds: list[int] = []
+
+    def work() -> None:
+        for _ in range(5):  # all hold a connection at once, all give it back; five times
+            with service.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                busy.wait(5)
+            busy.wait(5)
+            rounds.append(1)
+
+    threads = [threading.Thread(target=work) for _ in range(busy.parties)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    service.engine.dispose()
+    assert len(rounds) == 5 * busy.parties  # every thread did every round
+    assert len(opened) <= busy.parties
