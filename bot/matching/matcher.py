@@ -24,6 +24,7 @@ the validation part is held by tests/matching/test_calibration.py):
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -331,15 +332,10 @@ class Matcher:
         caps: list[int] = []
         known = self.word_keys
         for row, fnorm in enumerate(fnorms):
-            found: dict[int, None] = {}
-            words = 0  # the fragment's content words (not stop words or numbers)
-            for word in tokens(fnorm):
-                keys = known.get(word)
-                if keys is None:
-                    keys = self._key_ids_of(word)
-                if keys is not _NO_KEYS:
-                    words += 1
-                    found.update(dict.fromkeys(keys))
+            keyed = [known[w] if w in known else self._key_ids_of(w) for w in tokens(fnorm)]
+            # The fragment's keys once each, first seen first (the order bincount adds them in).
+            found = dict.fromkeys(itertools.chain.from_iterable(keyed))
+            words = sum(1 for keys in keyed if keys is not _NO_KEYS)  # not stop words or numbers
             ids += found
             rows += [row] * len(found)
             # Keys shared by many texts say little; short fragments may use them all the same.

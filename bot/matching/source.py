@@ -117,6 +117,15 @@ _PRODUCT_RE = _caseless(
     r"|tyk-pump|tyk-dashboard|tyk-identity-broker|tyk-sink|prefix=[\w-]*pump|prefix=dashboard)"
     r"(?![\w-])"
 )
+# A word every match of _PRODUCT_RE holds (in lower case): an ASCII paste with none skips it.
+_PRODUCT_NEEDLES = (
+    *("kong", "apigee", "envoy", "traefik", "nginx", "openresty", "haproxy", "cloudflare"),
+    *("akamai", "fastly", "execute-api", "amazonaws.com", "aws", "azure-api.net", "azure apim"),
+    *("keycloak", "okta", "auth0", "cognito", "microsoftonline.com", "spring", "django"),
+    *("fastapi", "uvicorn", "gunicorn", "flask", "express-jwt", "laravel", "rails", "kestrel"),
+    *("asp.net", "stripe", "api.github.com", "slack.com", "twilio", "etcd", "consul", "istio"),
+    *("linkerd", "contour", "apollo server", "graphql-depth-limit", "tyk-", "prefix="),
+)
 _NOT_THROUGH_RE = _caseless(
     r"\b(?:not|never|doesn'?t|does not|don'?t|didn'?t|isn'?t|wasn'?t|aren'?t)\s+"
     r"(?:\w+\s+){0,3}?(?:go|goes|going|gone|went|pass|passes|passing|route[sd]?|routing|hit"
@@ -157,8 +166,9 @@ def other_system_signals(text: str) -> list[str]:
             found.append(f"body:{name}")
     if all(key in text for key in _SPRING_KEYS):
         found.append("body:spring boot error")
-    for m in _PRODUCT_RE.finditer(text, low):
-        found.append(f"product:{m.group(1).lower()}")
+    if not ascii or any(needle in low for needle in _PRODUCT_NEEDLES):
+        for m in _PRODUCT_RE.finditer(text, low):
+            found.append(f"product:{m.group(1).lower()}")
     if "gateway" in low or "tyk" in low or "forward" in low or "directly" in low:
         found.extend(
             f"said:{text[m.start() : m.end()][:60]}" for m in _NOT_THROUGH_RE.finditer(text, low)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.catalog import load_knowledge
 from bot.matching.extract import extract
 from bot.matching.matcher import Matcher
+from bot.matching.source import other_system_signals
 
 MATCHER = Matcher(load_knowledge())
 START = [
@@ -102,3 +105,66 @@ def test_the_pastes_code_decides_between_entries_of_one_text() -> None:
     for code in (400, 403):
         paste = f'HTTP/1.1 {code}\n\n{{"error": "Access to this API has been disallowed"}}'
         assert MATCHER.match(paste).matches[0].code == code
+
+
+@pytest.mark.parametrize(
+    "mention",
+    [
+        "Kong",
+        "apigee",
+        "Envoy",
+        "traefik",
+        "ingress-nginx",
+        "nginx",
+        "OpenResty",
+        "haproxy",
+        "cloudflare",
+        "akamai",
+        "fastly",
+        "execute-api",
+        "amazonaws.com",
+        "api gateway (aws)",
+        "apigateway (aws)",
+        "AWS API Gateway",
+        "azure-api.net",
+        "Azure APIM",
+        "keycloak",
+        "Okta",
+        "auth0",
+        "cognito",
+        "microsoftonline.com",
+        "Spring Boot",
+        "spring-security",
+        "django",
+        "fastapi",
+        "uvicorn",
+        "gunicorn",
+        "flask",
+        "express-jwt",
+        "laravel",
+        "rails",
+        "kestrel",
+        "asp.net",
+        "stripe",
+        "api.github.com",
+        "slack.com",
+        "twilio",
+        "etcd",
+        "consul",
+        "istio",
+        "linkerd",
+        "contour",
+        "Apollo Server",
+        "graphql-depth-limit",
+        "tyk-pump",
+        "tyk-dashboard",
+        "tyk-identity-broker",
+        "tyk-sink",
+        "prefix=mongo-pump",
+        "prefix=dashboard",
+    ],
+)
+def test_every_product_passes_the_word_test(mention: str) -> None:
+    """The needles before _PRODUCT_RE let every product it knows through."""
+    signals = other_system_signals(f"upstream said: {mention} returned an error")
+    assert any(s.startswith("product:") for s in signals), mention
