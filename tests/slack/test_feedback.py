@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from sqlalchemy import select
 
@@ -106,3 +107,32 @@ def test_a_button_that_is_not_ours_does_nothing(harness: Harness, service: Servi
     assert harness.wait("vote", 1) == 1
     assert harness.slack.metrics.value("vote", "bad_value") == 1
     assert votes(service) == []
+
+
+def test_a_click_is_acknowledged_after_the_slash_command_under_way_and_never_lost(
+    harness: Harness, service: Service
+) -> None:
+    """Answers first, over HTTP: while a slash command is being answered, a click's ack waits
+    (bounded by TYKBOT_ANSWERS_FIRST_MS); another slash command does not; the vote is kept."""
+    reply = harness.command_answer(PASTE)
+    helped = buttons(reply["blocks"])["tyk_helped"]
+    first = harness.slack.deps.answers_first
+    first.max_wait = 10.0  # longer than any wait below: a held request shows as not done
+    acked, answered = threading.Event(), threading.Event()
+
+    def click() -> None:
+        assert harness.click(helped).status == 200
+        acked.set()
+
+    def command() -> None:
+        assert "blocks" in harness.command_answer(PASTE)
+        answered.set()
+
+    with first.answering():  # an answer under way on another request thread
+        threading.Thread(target=click, daemon=True).start()
+        threading.Thread(target=command, daemon=True).start()
+        assert answered.wait(5)  # a slash command never waits
+        assert not acked.wait(0.3)  # the click is held while the answer is under way
+    assert acked.wait(5)  # and acknowledged once it is done
+    harness.fake.wait_for("response:act")
+    assert [v[2] for v in votes(service)] == [True]
