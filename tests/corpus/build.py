@@ -287,6 +287,390 @@ SYMPTOMS: list[tuple[str, list[tuple[int, str]]]] = [
         "a bunch of 504 in the tyk dashboard analytics",
         [(504, "Upstream service reached hard timeout")],
     ),
+    # Symptoms in the user's words that describe a cause (written for this corpus); in about a
+    # third the named code's most common entry is not the answer.
+    (
+        "changed the password of the basic auth user for the billing job but the cron still sends the old one, 401 from tyk now",
+        [(401, "Wrong Password")],
+    ),
+    (
+        "keys we handed out for the hackathon had their expiry set to last friday, now all of them get 401",
+        [(401, "Key has expired, please renew")],
+    ),
+    (
+        "jwt exp claim is already in the past and the gateway replies four-oh-one",
+        [(401, "Key has expired, please renew")],
+    ),
+    (
+        "api has mashery style request signing on, partner's server clock is 10 minutes off, 401s",
+        [(401, "Request signature verification failed")],
+    ),
+    (
+        "dynamic mtls api, client calls with just the token and no tls cert, tyk says 401",
+        [(401, "Client certificate required")],
+    ),
+    (
+        "user logged out in keycloak so the token got revoked at the introspection endpoint, gateway now 401s them",
+        [(401, "access token is not valid")],
+    ),
+    (
+        "revoke_all with a client secret that belongs to another app, gateway answers 401",
+        [(401, "client secret is wrong")],
+    ),
+    (
+        "client cert the caller presents isn't the one bound to its key, 401 from tyk",
+        [
+            (400, "Access to this API has been disallowed"),
+            (403, "Access to this API has been disallowed"),
+        ],
+    ),
+    (
+        "partner moved to a new cloud region so their egress ip changed, 403s now, that api has an allowlist",
+        [(403, "access from this IP has been disallowed")],
+    ),
+    (
+        "jwt signed HS256 but the api is set to rsa, tyk rejects with 403",
+        [(403, "Key not authorised: Unexpected signing method")],
+    ),
+    (
+        "the pol claim in the jwt names a policy id that isn't loaded on this gateway, 403",
+        [(403, "Key not authorised: no matching policy")],
+    ),
+    (
+        "jwt scope claim only has scopes that aren't in our scope to policy mapping, 403",
+        [(403, "No matching policy found in scope claim")],
+    ),
+    (
+        "the jwks got rotated and tokens with the new kid fail signature checks, 403 from tyk",
+        [(400, "Key not authorized")],
+    ),
+    (
+        "deleted the oauth client in the dashboard and apps still holding its bearer tokens get 403",
+        [(403, "Key not authorised: OAuth client access was revoked")],
+    ),
+    (
+        "we set the tenant's org session to inactive with enforce_org_quotas on, now all their keys get 403 on every api",
+        [
+            (
+                403,
+                "This organisation access has been disabled, please contact your API administrator",
+            )
+        ],
+    ),
+    (
+        "combined traffic of all the tenant's keys went over the org level rate cap, why 403 and not 429",
+        [
+            (
+                403,
+                "This organisation rate limit has been exceeded, please contact your API administrator",
+            )
+        ],
+    ),
+    (
+        "classic versioned api, client sends x-api-version: v3 but only v1 and v2 are defined, 403",
+        [(403, "This API version does not seem to exist")],
+    ),
+    (
+        "callers hit the versioned api without any version header and no default version is set, tyk 403",
+        [(403, "Version Information not found")],
+    ),
+    (
+        "v1 of the payments api had an expiry date of june 30, since july the v1 callers get 403s",
+        [(403, "Api Version has expired, please check documentation or contact administrator")],
+    ),
+    (
+        "allow list on the version only has GET /items, a POST to /items/bulk comes back 403",
+        [(403, "Requested endpoint is forbidden")],
+    ),
+    (
+        "key's allowed_urls only permit GET on /orders/.*, a DELETE on an order gets 403",
+        [(403, "Access to this resource has been disallowed")],
+    ),
+    (
+        "403 once the key has burned through its 10k requests for the month",
+        [(403, "Quota Exceeded")],
+    ),
+    (
+        "the key itself is fine but one policy applied to it has is_inactive true, callers get 403",
+        [(403, "Key is not active, please renew")],
+    ),
+    (
+        "mtls api, client presents a cert we never added to client_certificates, 403",
+        [(403, "Certificate with SHA256 $certID not allowed")],
+    ),
+    (
+        "static mtls api and the client's cert passed its notafter date last night, 403s since",
+        [(403, "Certificate has expired")],
+    ),
+    (
+        "our ci job calls /tyk/reload with the old x-tyk-authorization after we rotated the gateway secret, 403",
+        [(403, "Attempted administrative access with invalid or missing key!")],
+    ),
+    (
+        "gateway api GET /tyk/policies/gold-tier returns 404 but the policy is in the dashboard",
+        [(404, "Policy not found")],
+    ),
+    (
+        "oas versioned api, client asks for v4 but only v1 to v3 child apis exist, 404",
+        [(404, "Version Does Not Exist")],
+    ),
+    (
+        "method transform on /legacy has to_method set to PURGE and now clients get 405",
+        [(405, "Method not allowed")],
+    ),
+    (
+        "uploads over 5mb through tyk are rejected with 400, the api has a global size limit",
+        [(400, "Request is too large")],
+    ),
+    (
+        "basic auth header base64 decodes to a string with no colon between user and password, 400",
+        [(400, "Attempted access with malformed header")],
+    ),
+    (
+        "the upstream k8s service got renamed and the old svc name is gone from coredns, tyk 500s",
+        [(500, "Upstreaming host lookup failed")],
+    ),
+    (
+        "our grpc plugin server is down and the api that uses the plugin returns 500",
+        [(500, "Middleware error")],
+    ),
+    (
+        "upstream oauth client credentials, the auth server rejects our client secret and every proxied call is 500",
+        [(500, "failed to get OAuth token: <error>")],
+    ),
+    (
+        "GET /tyk/keys?api_id=... on a gateway with 2 million keys times out with 504",
+        [(504, "Request timeout while processing keys")],
+    ),
+    # no code named
+    (
+        "we blocked a scraper's cidr on the catalogue api, what does the scraper get back",
+        [(403, "access from this IP has been disallowed")],
+    ),
+    (
+        "non-versioned api had an expiration date that passed yesterday, gateway now refuses everyone",
+        [(403, "API has expired, please check documentation or contact administrator")],
+    ),
+    (
+        "partner used up their monthly allowance on the 20th and are blocked until the 1st",
+        [(403, "Quota Exceeded")],
+    ),
+    (
+        "graphiql can't load the schema with this key, the introspection query is refused",
+        [(403, "introspection is disabled")],
+    ),
+    (
+        "graphql query nested 12 levels deep and the policy sets max depth 7, gateway refuses it",
+        [(403, "Depth limit exceeded"), (403, "GraphQL Depth Limit Exceeded")],
+    ),
+    (
+        "oauth2 token lacks the orders:write scope that the oas operation requires, what does tyk answer",
+        [(403, "insufficient_scope")],
+    ),
+    (
+        "jwt verifies fine but the sub claim is an empty string and the gateway turns it away",
+        [(403, "Found an empty user ID in predefined base field claim user_id")],
+    ),
+    (
+        "whole api has a global rate limit of 100 per second and black friday traffic blew through it",
+        [(429, "API Rate Limit Exceeded")],
+    ),
+    (
+        "graphql subscriptions over websockets fail, enable_websockets is false in tyk.conf",
+        [(422, "websockets are not allowed")],
+    ),
+    (
+        "users close the browser tab before the slow search returns, what status shows up in tyk analytics",
+        [(499, "Client closed request")],
+    ),
+    (
+        "javascript virtual endpoint throws an exception, what does the caller get",
+        [(500, "Error during virtual endpoint execution. Contact Administrator for more details.")],
+    ),
+    (
+        "target_url is tyk://internal-orders but no api with that name is loaded on the gateway",
+        [(500, "Couldn't detect target")],
+    ),
+    (
+        "upstream sends a 40mb json, the api has a response body transform and max_response_body_size is 10mb",
+        [(500, "Response body too large")],
+    ),
+    (
+        "readiness probe on /ready fails while the old pod drains during a rolling deploy",
+        [(503, "Gateway is shutting down")],
+    ),
+    (
+        "redis failover and the gateway's readiness endpoint turns red",
+        [(503, "Redis connection not available")],
+    ),
+    (
+        "new gateway pod never becomes ready because the dashboard is unreachable and no apis ever loaded",
+        [(503, "A successful API reload did not happen")],
+    ),
+    (
+        "upstream takes 45 seconds and proxy_default_timeout is 30, what does the client see",
+        [(504, "Upstream service reached hard timeout")],
+    ),
+    # the named code's most common entry is the answer
+    (
+        "curl with no -H at all against the orders api through the gateway, 401",
+        [(401, "Authorization Field Missing")],
+    ),
+    (
+        "frontend puts the api key in x-api-key but the api reads it from the authorization header, every call 401",
+        [(401, "Authorization Field Missing")],
+    ),
+    (
+        "postman collection lost its auth header in the export, four-oh-one on every request",
+        [(401, "Authorization Field Missing")],
+    ),
+    (
+        "mobile app sends the key as a query param but the api only looks in the header, 401s",
+        [(401, "Authorization Field Missing")],
+    ),
+    (
+        "basic auth protected api, client sends no credentials at all and gets 401 with a basic realm prompt",
+        [(401, "Authorization Field Missing")],
+    ),
+    (
+        "cookie based key auth, the browser drops the third party cookie so no key reaches tyk, 401",
+        [(401, "Authorization Field Missing")],
+    ),
+    (
+        "same key works on the orders api but gets 403 on ledger, ledger isn't in its access rights",
+        [(403, "Access to this API has been disallowed")],
+    ),
+    (
+        "403s after we flushed redis in staging, all the old keys are gone",
+        [(403, "Access to this API has been disallowed")],
+    ),
+    (
+        "client pasted the key with its last character cut off, tyk says 403",
+        [(403, "Access to this API has been disallowed")],
+    ),
+    (
+        "keys created on the eu cluster don't work on the us cluster, separate redis, 403",
+        [(403, "Access to this API has been disallowed")],
+    ),
+    (
+        "we added a new api and the partner's existing key was never granted it, 403",
+        [(403, "Access to this API has been disallowed")],
+    ),
+    (
+        "an expired key got purged from redis after its session lifetime, now it's 403 instead of 401",
+        [(403, "Access to this API has been disallowed")],
+    ),
+    (
+        "qa is calling prod with the staging key, four-oh-threes",
+        [(403, "Access to this API has been disallowed")],
+    ),
+    (
+        "typo in the listen path, curl to /ordrs gets a plain text 404 with no json body",
+        [(404, "Not Found")],
+    ),
+    (
+        "created an api in the dashboard but the gateway hasn't picked it up yet, 404 on its listen path",
+        [(404, "Not Found")],
+    ),
+    ("404 from tyk on /v2/orders but the api's listen path is /orders/v2", [(404, "Not Found")]),
+    ("we deleted the api definition and old clients now get 404 on its path", [(404, "Not Found")]),
+    ("the api has a custom domain but clients call the gateway by ip, 404", [(404, "Not Found")]),
+    (
+        "400 from tyk on our jwt api when the client forgets the bearer token",
+        [(400, "Authorization Field Missing")],
+    ),
+    (
+        "tyk is the oauth2 server for this api and a request with no token at all gets 400",
+        [(400, "Authorization Field Missing")],
+    ),
+    (
+        "one partner key with 5 req/s in its policy hammers us and gets 429s",
+        [(429, "API Rate Limit Exceeded")],
+    ),
+    (
+        "429s when the nightly sync fires a few thousand requests in one go",
+        [(429, "API Rate Limit Exceeded")],
+    ),
+    (
+        "endpoint rate limit on /search is lower than the api's, only search gets 429",
+        [(429, "API Rate Limit Exceeded")],
+    ),
+    (
+        "four-twenty-nines for all partners at once although each key is under its own limit",
+        [(429, "API Rate Limit Exceeded")],
+    ),
+    (
+        "the alb in front of tyk gives up after 30s, upstream answers at 40s, analytics full of 499",
+        [(499, "Client closed request")],
+    ),
+    (
+        "499 spikes whenever the app's retry logic cancels the first attempt",
+        [(499, "Client closed request")],
+    ),
+    (
+        "backend listens on 8081 but target_url says 8080, every call through the gateway 500s",
+        [(500, "There was a problem proxying the request")],
+    ),
+    (
+        "upstream pod got oomkilled mid request and tyk answered 500",
+        [(500, "There was a problem proxying the request")],
+    ),
+    (
+        "backend closes idle keep-alive connections and a few requests per hour come back 500 from tyk",
+        [(500, "There was a problem proxying the request")],
+    ),
+    (
+        "502s at the client, the gateway log says the backend reset the connection",
+        [(500, "There was a problem proxying the request")],
+    ),
+    (
+        "bad gateway from tyk while the upstream pods restart and refuse connections, 502",
+        [(500, "There was a problem proxying the request")],
+    ),
+    (
+        "the csv export runs two minutes and tyk cuts it off with a 504",
+        [(504, "Upstream service reached hard timeout")],
+    ),
+    (
+        "enforced timeout of 10s on /slow, anything over that is 504",
+        [(504, "Upstream service reached hard timeout")],
+    ),
+    (
+        "five-oh-fours since the db got slow and the upstream stopped answering in time",
+        [(504, "Upstream service reached hard timeout")],
+    ),
+    (
+        "load balanced api with uptime tests, both backend nodes fail the health check and clients get a plain text 503",
+        [(503, "All hosts are down")],
+    ),
+    (
+        "503 and the host checker says every upstream in the round robin list is failing",
+        [(503, "All hosts are down")],
+    ),
+    (
+        "circuit breaker on /checkout tripped after the payment provider flaked, 503 for 30 seconds",
+        [(503, "Service temporarily unavailable")],
+    ),
+    (
+        "503s on one endpoint only, the rest are fine, it has a breaker configured",
+        [(503, "Service temporarily unavailable")],
+    ),
+    (
+        "oas api with request validation on, client sends id as a string where the schema says integer, 422",
+        [(422, "request validation error: <error>")],
+    ),
+    (
+        "422 from the oas api when the body doesn't match the openapi schema",
+        [(422, "request validation error: <error>")],
+    ),
+    (
+        "chunked upload without a content-length to a path with a size limit, 411",
+        [(411, "Content length is required for this request")],
+    ),
+    (
+        "DELETE /tyk/apis/<id> on a rest api is refused with 409 because mcp proxies are built from it",
+        [(409, "API is referenced by paired MCP proxies: <ids>")],
+    ),
 ]
 
 
