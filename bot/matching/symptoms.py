@@ -16,7 +16,7 @@ The result is a best guess, never confident.
 | W_FUZZY | fitted | weight of a weak message match found by the fuzzy matcher |
 | W_BASE | fitted | what every entry of a named code gets |
 | OFF_CODE | fitted | factor for entries of another code than the one named |
-| SYMPTOM_SCALE | 0.55 | scores stay far below the confidence threshold |
+| SYMPTOM_SCALE | 0.33 | scores stay far below the confidence threshold (about 0.5 at most) |
 """
 
 from __future__ import annotations
@@ -36,15 +36,15 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 RELATED_CODES: dict[int, tuple[int, ...]] = {502: (500, 503, 504), 408: (504,)}
 RELATED_FIT = 0.8
-WORDS_HALF = 5.0
-W_RELATIVE = 0.0
-W_WORDS = 0.4
-W_PREVALENCE = 0.2
+WORDS_HALF = 8.0
+W_RELATIVE = 0.5
+W_WORDS = 0.9
+W_PREVALENCE = 0.3
 W_FUZZY = 0.2
 W_BASE = 0.1
 OFF_CODE = 0.3
 NO_CODE_FIT = 0.7
-SYMPTOM_SCALE = 0.55
+SYMPTOM_SCALE = 0.33
 
 # How people describe what Tyk calls otherwise: a question's word or phrase → catalog words.
 LEXICON: dict[str, str] = {

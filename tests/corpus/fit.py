@@ -25,10 +25,10 @@ from bot.matching.matcher import Matcher
 from tests.corpus.figures import figures, load
 
 SYMPTOM_GRID = {
-    "W_WORDS": (0.4, 0.55, 0.7, 0.9),
+    "W_WORDS": (0.4, 0.55, 0.7, 0.9, 1.2, 1.6),
     "W_PREVALENCE": (0.1, 0.2, 0.3, 0.45),
     "W_FUZZY": (0.2, 0.4, 0.6),
-    "WORDS_HALF": (3.0, 5.0, 8.0),
+    "WORDS_HALF": (3.0, 5.0, 8.0, 12.0, 16.0),
     "W_RELATIVE": (0.0, 0.5, 1.0),
 }
 CONFIDENCE_GRID = {
