@@ -36,6 +36,7 @@ from urllib.parse import urlencode
 
 SECRET = "8f742231b10e8888abcd99eeefff85a5"
 TOKEN = "xoxb-1-2-bench"
+COMMANDS_PATH = "/slack/commands"  # where a split deployment routes slash commands
 PASTES = [
     '{"error": "Key not authorised"}',
     "HTTP/1.1 429 Too Many Requests\nContent-Type: application/json\n\n"
@@ -166,8 +167,31 @@ def vote_burst(port: int, votes: int, fake_url: str) -> None:
 def slack_side() -> None:
     """Slack's side (its stand-in, the people clicking) runs on Slack's machines, not beside
     tykbot: on a small benchmark machine it yields the CPU to tykbot and the timing client."""
+    background_cpus()
     if os.environ.get("BENCH_SLACK_NICE", "1") != "0":
         os.nice(19)
+
+
+# A split deployment runs its commands processes on CPUs (pods, machines) of their own. On a
+# benchmark machine with two or more CPUs, `--split` models that by pinning: the commands
+# process and the timing client to the first CPU, everything else to the others.
+BACKGROUND_CPUS = "BENCH_BACKGROUND_CPUS"  # set by main when pinning: "1" or "1,2,3"
+
+
+def can_pin() -> bool:
+    """Whether this machine has CPUs to pin a split deployment to (and BENCH_PIN is not 0)."""
+    return (
+        hasattr(os, "sched_setaffinity")
+        and len(os.sched_getaffinity(0)) >= 2
+        and os.environ.get("BENCH_PIN", "1") != "0"
+    )
+
+
+def background_cpus() -> None:
+    """In a pinned split run: keep this process off the commands process's CPU."""
+    cpus = os.environ.get(BACKGROUND_CPUS)
+    if cpus:
+        os.sched_setaffinity(0, {int(cpu) for cpu in cpus.split(",")})
 
 
 def serve_fake_slack(port: int) -> None:
@@ -181,6 +205,7 @@ def measure(
     requests: int,
     warmup: int,
     after_warmup: Callable[[], object] | None = None,
+    path: str = "/slack/events",
 ) -> tuple[list[float], str]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     timings: list[float] = []
@@ -201,7 +226,7 @@ def measure(
         )
         headers = signed(body)
         start = time.perf_counter()
-        conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
+        conn.request("POST", path, body=body.encode(), headers=headers)
         response = conn.getresponse()
         data = response.read()
         elapsed = time.perf_counter() - start
@@ -227,31 +252,53 @@ def run(
     requests: int,
     warmup: int,
     votes: int = 0,
+    split: bool = False,
 ) -> tuple[float, float]:
     port = int(env["PORT"])
     keep = os.environ.get("BENCH_SERVER_LOG")
     with open(keep, "wb") if keep else tempfile.TemporaryFile() as log:
+        servers: list[subprocess.Popen[bytes]] = []
+        events_port = port
+        if split:
+            # The split deployment: slash commands to one process, the rest to another.
+            events_port = free_port()
+            events_env = {**env, "PORT": str(events_port), "TYKBOT_ROLE": "all"}
+            servers.append(
+                subprocess.Popen(
+                    command,
+                    env=events_env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=background_cpus,
+                )
+            )
+            env = {**env, "TYKBOT_ROLE": "commands"}
         proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        servers.append(proc)
         voters: list[subprocess.Popen[str]] = []
 
         def start_burst() -> None:
             fake_url = env["SLACK_API_URL"].replace("/api/", "/response")
-            burst = [sys.executable, __file__, "--burst", str(port), str(votes), fake_url]
+            burst = [sys.executable, __file__, "--burst", str(events_port), str(votes), fake_url]
             voters.append(
                 subprocess.Popen(burst, stdout=subprocess.PIPE, text=True, preexec_fn=slack_side)
             )
 
         try:
             wait_up(port, proc)
+            wait_up(events_port, servers[0])
+            path = COMMANDS_PATH if split else "/slack/events"
             timings, sample = measure(
-                port, pastes, requests, warmup, start_burst if votes else None
+                port, pastes, requests, warmup, start_burst if votes else None, path
             )
             for voter in voters:
                 out, _ = voter.communicate(timeout=120)
                 label = f"{label} ({out.strip()})"
         finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                server.wait(timeout=15)
     median, p99 = statistics.median(timings) * 1000, percentile(timings, 0.99) * 1000
     answer = json.loads(sample).get("text", sample) if sample.startswith("{") else sample
     print(
@@ -277,6 +324,11 @@ def main() -> None:
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="a setting for tykbot"
     )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="slash commands to a TYKBOT_ROLE=commands process, clicks to another (--votes-only)",
+    )
     parser.add_argument("--pg", help="a private PostgreSQL database URL instead of SQLite")
     parser.add_argument("--bare-server", choices=["default", "sync"], help=argparse.SUPPRESS)
     parser.add_argument("--fake-slack", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -291,6 +343,11 @@ def main() -> None:
     if args.burst:
         vote_burst(int(args.burst[0]), int(args.burst[1]), args.burst[2])
         return
+    if args.split and can_pin():
+        first, *rest = sorted(os.sched_getaffinity(0))
+        os.environ[BACKGROUND_CPUS] = ",".join(map(str, rest))
+        os.sched_setaffinity(0, {first})  # the timing client and the commands process
+        print(f"split: commands process and client on CPU {first}, the rest on the others")
     fake_port = free_port()
     fake = subprocess.Popen(
         [sys.executable, __file__, "--fake-slack", str(fake_port)], preexec_fn=slack_side
@@ -385,6 +442,7 @@ def votes_only(
                     args.requests,
                     args.warmup,
                     votes=votes,
+                    split=args.split,
                 )
             )
     for label, runs in (("without votes", quiet), (f"{args.vote_burst} votes", burst)):

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     # A click's or event's acknowledgement, and a job, wait up to this long (ms) while a slash
     # command is being answered (0: no waiting); see bot/slack/priority.py.
     tykbot_answers_first_ms: float = Field(default=500.0, ge=0, le=2000)
+    # `all`: this process does everything. `commands`: it is where the deployment routes slash
+    # commands (/slack/commands); it runs only the jobs its own requests start and leaves the
+    # queue's leftovers, retries and pruning to the `all` processes (at least one must run).
+    tykbot_role: Literal["all", "commands"] = "all"
     # Bookkeeping (processed events, handled messages, thread replies, finished jobs) older
     # than this is pruned as it goes (hourly), and query texts and vote reasons as old are
     # emptied (their counts are kept for stats); `tykbot purge` does the same at once.

@@ -118,7 +118,16 @@ def readme_deploy_section() -> str:
 # -- the files parse and name only what exists ------------------------------------------------
 def test_every_kubernetes_manifest_parses_and_has_a_kind() -> None:
     kinds = sorted(d["kind"] for d in manifests())
-    assert kinds == ["ConfigMap", "Deployment", "Job", "Secret", "Service"]
+    assert kinds == [
+        "ConfigMap",
+        "Deployment",
+        "Deployment",
+        "Ingress",
+        "Job",
+        "Secret",
+        "Service",
+        "Service",
+    ]
     assert all(d["apiVersion"] and d["metadata"]["name"] for d in manifests())
 
 
@@ -126,10 +135,17 @@ def test_every_variable_deploy_names_is_a_setting() -> None:
     named: dict[str, set[str]] = {}
     named["Dockerfile"] = set(docker_env(dockerfile())) - RUNTIME_VARS
     services = compose()["services"]
-    named["compose"] = {v for s in ("bot", "migrate") for v in services[s].get("environment", {})}
+    tykbots = [s for s in services.values() if s.get("image") == services["bot"]["image"]]
+    named["compose"] = {v for s in tykbots for v in s.get("environment", {})}
     for kind in ("ConfigMap", "Secret"):
         for doc in of_kind(kind):
             named[kind] = set(doc.get("data", {})) | set(doc.get("stringData", {}))
+    named["Deployment"] = {
+        env["name"]
+        for doc in of_kind("Deployment")
+        for container in doc["spec"]["template"]["spec"]["containers"]
+        for env in container.get("env", [])
+    }
     named["unit"] = {
         pair.split("=", 1)[0]
         for value in systemd_unit()["Service"]["Environment"]
@@ -159,13 +175,15 @@ def test_the_port_is_the_settings_default_everywhere() -> None:
     bot = compose()["services"]["bot"]
     assert bot["environment"]["PORT"] == str(PORT)
     assert bot["ports"] == [f"{PORT}:{PORT}"]
-    [deployment] = of_kind("Deployment")
-    [container] = deployment["spec"]["template"]["spec"]["containers"]
-    assert [p["containerPort"] for p in container["ports"]] == [PORT]
+    names = set()
+    for deployment in of_kind("Deployment"):
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert [p["containerPort"] for p in container["ports"]] == [PORT]
+        names |= {p["name"] for p in container["ports"]}
     [configmap] = of_kind("ConfigMap")
     assert configmap["data"]["PORT"] == str(PORT)
-    [service] = of_kind("Service")
-    assert service["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
+    for service in of_kind("Service"):
+        assert service["spec"]["ports"][0]["targetPort"] in names
     assert f"PORT={PORT}" in systemd_unit()["Service"]["Environment"]
 
 
@@ -190,11 +208,11 @@ def test_the_health_path_is_served_by_the_app(served_paths: Any) -> None:
     for word, rest in dockerfile():
         if word == "HEALTHCHECK":
             paths |= set(re.findall(r"/[a-z]+(?=['\"])", rest))
-    [deployment] = of_kind("Deployment")
-    [container] = deployment["spec"]["template"]["spec"]["containers"]
-    for probe in ("readinessProbe", "livenessProbe"):
-        paths.add(container[probe]["httpGet"]["path"])
-        assert container[probe]["httpGet"]["port"] in (PORT, "http")
+    for deployment in of_kind("Deployment"):
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        for probe in ("readinessProbe", "livenessProbe"):
+            paths.add(container[probe]["httpGet"]["path"])
+            assert container[probe]["httpGet"]["port"] in (PORT, "http")
     assert paths == {"/healthz"}
     assert served_paths("/healthz") == "200 OK"
     assert served_paths("/nothing-here") == "404 Not Found"  # the check can fail
@@ -245,15 +263,53 @@ def test_compose_migrates_once_before_the_bot_and_k8s_runs_two_replicas() -> Non
         "service_completed_successfully"
     )
     assert services["bot"]["image"] == services["migrate"]["image"]
-    [deployment] = of_kind("Deployment")
+    deployment, commands = sorted(of_kind("Deployment"), key=lambda d: d["metadata"]["name"])
     [job] = of_kind("Job")
-    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["replicas"] == commands["spec"]["replicas"] == 2
     images = {
         c["image"]
-        for doc in (deployment, job)
+        for doc in (deployment, commands, job)
         for c in doc["spec"]["template"]["spec"]["containers"]
     }
     assert images == {services["bot"]["image"]}
     unit = systemd_unit()
     assert unit["Service"]["User"] not in (["root"], ["0"])
     assert unit["Install"]["WantedBy"] == ["multi-user.target"]
+
+
+def role_of(deployment: dict[str, Any]) -> str:
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    values = {e["name"]: e["value"] for e in container.get("env", [])}
+    return str(values.get("TYKBOT_ROLE", Settings.model_fields["tykbot_role"].default))
+
+
+def test_the_split_routes_slash_commands_to_the_commands_role(served_paths: Any) -> None:
+    labels = {
+        d["metadata"]["name"]: d["spec"]["template"]["metadata"]["labels"]
+        for d in of_kind("Deployment")
+    }
+    roles = {d["metadata"]["name"]: role_of(d) for d in of_kind("Deployment")}
+    selectors = {s["metadata"]["name"]: s["spec"]["selector"] for s in of_kind("Service")}
+
+    def role_behind(service: str) -> str:
+        [pods] = [
+            name for name, tags in labels.items() if selectors[service].items() <= tags.items()
+        ]
+        return roles[pods]
+
+    [ingress] = of_kind("Ingress")
+    routes = {
+        p["path"]: role_behind(p["backend"]["service"]["name"])
+        for rule in ingress["spec"]["rules"]
+        for p in rule["http"]["paths"]
+    }
+    assert routes == {"/slack/commands": "commands", "/": "all"}
+    services = compose()["services"]
+    assert services["commands"]["environment"]["TYKBOT_ROLE"] == "commands"
+    assert services["commands"]["image"] == services["bot"]["image"]
+    assert services["commands"]["profiles"] == ["split"]  # optional: `--profile split`
+    assert "TYKBOT_ROLE" not in services["bot"]["environment"]
+    manifest = (DEPLOY / "slack-app-manifest.yaml").read_text()
+    assert "/slack/commands" in manifest
+    for path in ("/slack/commands", "/slack/events"):
+        assert served_paths(path) == "405 Method Not Allowed"  # served (POST only)

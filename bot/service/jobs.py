@@ -30,10 +30,14 @@ class Jobs(Answering):
                 s, key, kind, payload, lease_seconds=self.settings.tykbot_job_lease_seconds
             )
 
-    def lease(self, job_id: int | None = None, limit: int = 1) -> list[JobView]:
-        """Lease one job by id, or up to `limit` due jobs, for this worker."""
+    def lease(
+        self, job_id: int | None = None, limit: int = 1, overdue_seconds: float = 0.0
+    ) -> list[JobView]:
+        """Lease one job by id, or up to `limit` due jobs, for this worker (with
+        `overdue_seconds`: only those due for at least that long)."""
         with self.session() as s:
-            return repo.lease_jobs(s, self.settings.tykbot_job_lease_seconds, limit, job_id)
+            lease = self.settings.tykbot_job_lease_seconds
+            return repo.lease_jobs(s, lease, limit, job_id, overdue_seconds)
 
     def job_done(self, job_id: int, outcome: str) -> None:
         """The job's effect happened (or was not needed): never run it again."""

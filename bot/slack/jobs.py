@@ -23,6 +23,7 @@ from bot.store.database import first_line
 
 log = logging.getLogger("bot.slack.jobs")
 Handler = Callable[[JobView], str]
+LEFTOVER_LEASES = 3  # a TYKBOT_ROLE=commands process takes a job due for this many leases
 # Slack API errors worth another try: the platform's own trouble, not the request's.
 TRANSIENT_SLACK_ERRORS = {
     "ratelimited",
@@ -169,12 +170,20 @@ class JobRunner:
 
     # -- work ---------------------------------------------------------------------------------
     def _poll(self) -> None:
-        every = self.deps.settings.tykbot_job_poll_seconds
+        settings = self.deps.settings
+        every = settings.tykbot_job_poll_seconds
+        # A commands process leaves the queue to the `all` processes; it takes a job only when
+        # none did for LEFTOVER_LEASES leases (none runs), so no acknowledged work is lost.
+        everything = settings.tykbot_role == "all"
+        overdue = 0.0 if everything else LEFTOVER_LEASES * settings.tykbot_job_lease_seconds
         while not self._stop.wait(every):
             try:
-                due = self.deps.service.lease(limit=self.deps.settings.tykbot_threads)
+                due = self.deps.service.lease(
+                    limit=settings.tykbot_threads, overdue_seconds=overdue
+                )
                 self.deps.metrics.set_pending(self.deps.service.job_counts().get("pending", 0))
-                self.deps.service.prune_if_due()
+                if everything:
+                    self.deps.service.prune_if_due()
             except Exception as exc:
                 self.deps.metrics.count_database_error()
                 log.warning("tykbot: cannot read the job queue: %s", first_line(exc))

@@ -60,6 +60,11 @@ def check_settings(settings: Settings) -> str:
             "xapp-",
             "an app-level token with connections:write, from Basic Information",
         )
+        if settings.tykbot_role != "all":
+            raise ConfigError(
+                "TYKBOT_ROLE=commands needs HTTP mode: Socket Mode hands every kind of request "
+                "to every connection, so there is nothing to route (unset TYKBOT_ROLE)"
+            )
         return "socket"
     if not settings.slack_signing_secret:
         raise ConfigError(
@@ -179,7 +184,11 @@ def gunicorn_options(
 
 def run_http(slack: SlackApp, settings: Settings) -> None:
     """Serve /slack/events, /healthz and /metrics on PORT with gunicorn."""
-    log.info("tykbot: HTTP mode on port %s (POST /slack/events)", settings.port)
+    log.info(
+        "tykbot: HTTP mode on port %s (POST /slack/events or /slack/commands), role %s",
+        settings.port,
+        settings.tykbot_role,
+    )
     GunicornServer(wsgi_app(slack), gunicorn_options(settings, slack)).run()
 
 

@@ -1,4 +1,9 @@
-"""The WSGI application: `/slack/events` (Bolt), `/healthz` and `/metrics`."""
+"""The WSGI application: `/slack/events` and `/slack/commands` (Bolt), `/healthz`, `/metrics`.
+
+Both Slack paths take every kind of request. `/slack/commands` exists so that a deployment can
+route slash commands to processes of their own (`TYKBOT_ROLE=commands`) by path, leaving events,
+clicks and jobs to the others: an answer then never shares an interpreter with a burst of clicks.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ from bot.store.writes import urgent
 log = logging.getLogger("bot.slack.web")
 
 EVENTS_PATH = "/slack/events"
+COMMANDS_PATH = "/slack/commands"
+SLACK_PATHS = (EVENTS_PATH, COMMANDS_PATH)
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -122,12 +129,12 @@ def _logged(
 
 def wsgi_app(slack: SlackApp, events: bool = True) -> WSGIApp:
     """Route requests; with `events=False` (Socket Mode) only health and metrics are served."""
-    bolt = SlackRequestHandler(slack.bolt, path=EVENTS_PATH)
+    bolts = {path: SlackRequestHandler(slack.bolt, path=path) for path in SLACK_PATHS}
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
-        if path == EVENTS_PATH and events:
+        if path in bolts and events:
             if method != "POST":
                 return _reply(
                     start_response,
@@ -144,7 +151,7 @@ def wsgi_app(slack: SlackApp, events: bool = True) -> WSGIApp:
                     exc.status, "413 Content Too Large"
                 )
                 return _reply(start_response, status, b"", "text/plain; charset=utf-8")
-            return _logged(slack, bolt, environ, start_response)
+            return _logged(slack, bolts[path], environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok = slack.service.healthy()
             body = json.dumps({"status": "ok" if ok else "unavailable", "database": ok}).encode()

@@ -501,21 +501,28 @@ def enqueue_job(
     return JobView(row.id, kind, payload, row.attempts, None)
 
 
-def _due(now: datetime) -> Any:
+def _due(now: datetime, overdue_seconds: float = 0.0) -> Any:
+    since = now - timedelta(seconds=overdue_seconds)
     return (
         (Job.status == "pending")
-        & (Job.run_after <= now)
-        & (Job.lease_until.is_(None) | (Job.lease_until < now))
+        & (Job.run_after <= since)
+        & (Job.lease_until.is_(None) | (Job.lease_until < since))
     )
 
 
 def lease_jobs(
-    session: Session, lease_seconds: float, limit: int, job_id: int | None = None
+    session: Session,
+    lease_seconds: float,
+    limit: int,
+    job_id: int | None = None,
+    overdue_seconds: float = 0.0,
 ) -> list[JobView]:
     """Lease due jobs (one by id, or the oldest `limit`): no other worker gets them until the
-    lease ends. Rows locked by another replica are skipped (PostgreSQL SKIP LOCKED)."""
+    lease ends. Rows locked by another replica are skipped (PostgreSQL SKIP LOCKED). With
+    `overdue_seconds`, only jobs due (or free) for at least that long: those others left."""
     now = utcnow()
-    query = select(Job).where(_due(now)).order_by(Job.id).limit(limit)
+    due = _due(now, overdue_seconds)
+    query = select(Job).where(due).order_by(Job.id).limit(limit)
     if job_id is not None:
         query = query.where(Job.id == job_id)
     rows = session.scalars(query.with_for_update(skip_locked=True)).all()
@@ -524,7 +531,7 @@ def lease_jobs(
         # Conditional: on SQLite (no row locks) only one of two racing workers changes the row.
         done = session.execute(
             update(Job)
-            .where(Job.id == row.id, _due(now))
+            .where(Job.id == row.id, due)
             .values(
                 lease_until=now + timedelta(seconds=lease_seconds),
                 attempts=Job.attempts + 1,

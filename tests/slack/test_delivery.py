@@ -196,19 +196,19 @@ def pending_jobs(database_url: str) -> int:
         engine.dispose()
 
 
-def slash(port: str, fake: FakeSlack, text: str = PASTE) -> dict:
+def slash(port: str, fake: FakeSlack, text: str = PASTE, path: str = "/slack/events") -> dict:
     """`/tykerror` on a running process; the private answer it returned."""
     body = urlencode({**slash_command(fake), "text": text, "user_id": "UASKER"})
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
-    reply = http(f"http://127.0.0.1:{port}/slack/events", body.encode(), headers)
+    reply = http(f"http://127.0.0.1:{port}{path}", body.encode(), headers)
     assert reply.status == 200, reply.text
     return reply.json()
 
 
-def interact(port: str, payload: dict) -> int:
+def interact(port: str, payload: dict, path: str = "/slack/events") -> int:
     body = urlencode({"payload": json.dumps(payload)})
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
-    return http(f"http://127.0.0.1:{port}/slack/events", body.encode(), headers).status
+    return http(f"http://127.0.0.1:{port}{path}", body.encode(), headers).status
 
 
 def in_channel(fake: FakeSlack, channel: str) -> Counter[int]:

@@ -54,7 +54,7 @@ def test_events_interactivity_and_minimum_scopes() -> None:
 
 def test_http_mode_is_the_commented_urls() -> None:
     text = MANIFEST.read_text(encoding="utf-8")
-    assert text.count("# url: https://tykbot.example.com/slack/events") == 1
+    assert text.count("# url: https://tykbot.example.com/slack/commands") == 1
     assert text.count("# request_url: https://tykbot.example.com/slack/events") == 2
     assert text.count("# message_menu_options_url: https://tykbot.example.com/slack/events") == 1
 

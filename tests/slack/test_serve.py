@@ -56,6 +56,10 @@ def base(**values: object) -> Settings:
         ({"slack_signing_secret": "not a secret!"}, "SLACK_SIGNING_SECRET looks malformed"),
         ({"slack_app_token": "xoxb-wrong-kind"}, "SLACK_APP_TOKEN looks malformed"),
         ({"slack_api_url": "slack.com/api"}, "SLACK_API_URL must be an http(s) URL"),
+        (
+            {"slack_app_token": "xapp-1-A1-abc", "tykbot_role": "commands"},
+            "TYKBOT_ROLE=commands needs HTTP mode",
+        ),
     ],
 )
 def test_missing_or_malformed_settings_are_one_clear_line(values: dict, expected: str) -> None:
