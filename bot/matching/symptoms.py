@@ -103,7 +103,20 @@ LEXICON: dict[str, str] = {
     "whitelist": "ip",
     "blocklist": "ip",
 }
-_LEXICON_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in LEXICON) + r")\b")
+
+
+def _alternatives(phrases: list[str]) -> str:
+    """`a|b|c` for a regex, grouped by first letter (`q(?:uota|uick)`): the same matches in
+    the same order of preference, but each place tries one group, not every phrase."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for phrase in phrases:
+        groups[phrase[0]].append(re.escape(phrase[1:]))
+    return "|".join(
+        re.escape(first) + "(?:" + "|".join(rest) + ")" for first, rest in groups.items()
+    )
+
+
+_LEXICON_RE = re.compile(r"\b(" + _alternatives(list(LEXICON)) + r")\b")
 _STOP_WORDS = (
     "a an the to of in on for is be has have been with this that and or not no by from at it "
     "its as are was were we our my i you they their them what when why how does do did get gets "
@@ -143,6 +156,27 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in tokens(norm) if w not in _STOP and not w.isdigit()]
 
 
+TERMS_KEPT = 50_000  # words whose term is kept between questions (a bound on memory)
+_TERMS: dict[str, str] = {}  # a word's stemmed term, "" for a stop word or a number
+
+
+def term_set(text: str) -> set[str]:
+    """`set(terms(text))`, each distinct word looked up once (a 4 KB question holds ~600
+    words, a few hundred distinct) and its term kept for the next question."""
+    norm = normalize(text)
+    norm = _LEXICON_RE.sub(lambda m: f"{m.group(1)} {LEXICON[m.group(1)]}", norm)
+    found: set[str] = set()
+    for word in set(tokens(norm)):
+        term = _TERMS.get(word)
+        if term is None:
+            if len(_TERMS) >= TERMS_KEPT:
+                _TERMS.clear()
+            term = _TERMS[word] = "" if word in _STOP or word.isdigit() else stem(word)
+        if term:
+            found.add(term)
+    return found
+
+
 class SymptomIndex:
     """BM25 over each entry's description."""
 
@@ -169,7 +203,7 @@ class SymptomIndex:
     def words(self, text: str) -> tuple[npt.NDArray[np.float64], float]:
         """Each entry's BM25 for the text on a 0-1 scale (squashed, half at WORDS_HALF, mixed
         with its share of the best entry's by W_RELATIVE), and the best entry's BM25 itself."""
-        hits = [p for p in map(self.postings.get, set(terms(text))) if p is not None]
+        hits = [p for p in map(self.postings.get, term_set(text)) if p is not None]
         if not hits:
             return np.zeros(self.size), 0.0
         scores = np.bincount(
