@@ -231,6 +231,13 @@ class Matcher:
         self.generic = np.array([text.generic for text in self.texts], dtype=bool)
         self.templated = np.array([t.pattern is not None for t in self.texts], dtype=bool)
         self.specificity = np.array([text.specificity for text in self.texts], dtype=np.float64)
+        self.text_entry = np.array([text.entry for text in self.texts], dtype=np.int64)
+        self.learned = np.array([text.learned for text in self.texts], dtype=bool)
+        self.is_reason = np.array([text.norm in _REASONS for text in self.texts], dtype=bool)
+        # An alias counts 0.99 of the message, unless people confirmed it.
+        self.alias_factor = np.array(
+            [0.99 if text.is_alias and not text.learned else 1.0 for text in self.texts]
+        )
         self.word_keys: dict[str, list[int]] = {}
         self.lengths = np.array([len(v) for v in self.index.values()], dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1])).astype(np.int64)
@@ -276,49 +283,45 @@ class Matcher:
 
     def match_clues(self, clues: Clues, limit: int = 5) -> Result:
         """Rank entries for already extracted clues."""
-        best: dict[int, tuple[float, str, str, str, bool]] = {}
         read = [(f, fnorm) for f in clues.fragments if len(fnorm := normalize(f.text)) >= 3]
         candidates = self._candidates_many([fnorm for _, fnorm in read])
-        pair_fragment = [r for r, ranked in enumerate(candidates) for _ in ranked]
-        pair_text = [t for ranked in candidates for t in ranked]
-        sims = self._similarities([read[r][1] for r in pair_fragment], pair_text)
-        # Per fragment: its weight, and the factor for a short, common text (`not found`).
-        weight = [f.weight for f, _ in read]
-        generic = [self._generic_factor(f, clues) for f, _ in read]
-        reason_alone = [f.kind == "line" and not clues.tyk_signals for f, _ in read]
-        top_for_fragment: list[tuple[int, float]] = [(-1, 0.0)] * len(read)
-        for r, t, sim in zip(pair_fragment, pair_text, sims, strict=True):
-            text = self.texts[t]
-            if text.is_alias and not text.learned:
-                sim *= 0.99
-            if text.generic:
-                sim *= generic[r]
-                if reason_alone[r] and text.norm in _REASONS:
-                    # A bare `forbidden` is a question about a status, not that one entry.
-                    sim *= REASON_ALONE_FACTOR
-            score = sim * weight[r]
-            if score > top_for_fragment[r][1]:
-                top_for_fragment[r] = (text.entry, score)
-            old = best.get(text.entry)
-            if old is None or score > old[0]:
-                fragment = read[r][0]
-                taught = text.learned and sim >= 0.95
-                best[text.entry] = (score, fragment.kind, fragment.text, text.raw, taught)
-        per_fragment = [top for top in top_for_fragment if top[0] >= 0]
+        pair_fragment = np.array(
+            [r for r, ranked in enumerate(candidates) for _ in ranked], dtype=np.int64
+        )
+        pair_text = np.array([t for ranked in candidates for t in ranked], dtype=np.int64)
+        fnorms = [fnorm for _, fnorm in read]
+        sims = self._similarities([fnorms[r] for r in pair_fragment.tolist()], pair_text.tolist())
+        sims = self._weighed(sims, [f for f, _ in read], clues, pair_fragment, pair_text)
+        scores = sims * np.array([f.weight for f, _ in read], dtype=np.float64)[pair_fragment]
+        taught = self.learned[pair_text] & (sims >= 0.95)
+        pair_entry = self.text_entry[pair_text]
+        winners = self._best_pairs(pair_entry, scores)  # each entry's best pair, if >= 0.4
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
-        final = {
-            i: self._final_score(i, v[0], v[4], clues, source)
-            for i, v in best.items()
-            if v[0] >= 0.4
-        }
-        shown = {i: round(min(s, 1.0), 4) for i, s in final.items()}
+        entry_of = pair_entry[winners]
+        finals = self._final_scores(entry_of, scores[winners], taught[winners], clues, source)
+        # round(…, 4) >= 0.45 needs at least 0.44995: Python rounds only the ones that may pass.
+        final: dict[int, float] = {}
+        shown: dict[int, float] = {}
+        best: dict[int, int] = {}  # entry → its best pair
+        for at in np.flatnonzero(finals >= 0.449).tolist():
+            i, score = int(entry_of[at]), float(finals[at])
+            if (rounded := round(min(score, 1.0), 4)) >= 0.45:
+                final[i], shown[i], best[i] = score, rounded, int(winners[at])
         kept = sorted(
-            (i for i, s in shown.items() if s >= 0.45),
+            final,
             key=lambda i: (-final[i], self.entries[i].code not in clues.codes, self.entries[i].id),
         )
         # A Match (its reason written out) only for what is shown; a long paste has dozens.
-        matches = [self._match(i, shown[i], *best[i][1:], clues, source) for i in kept[:limit]]
+        matches = []
+        for i in kept[:limit]:
+            fragment, text = read[pair_fragment[best[i]]][0], self.texts[pair_text[best[i]]]
+            taught_i = bool(taught[best[i]])
+            matches.append(
+                self._match(
+                    i, shown[i], fragment.kind, fragment.text, text.raw, taught_i, clues, source
+                )
+            )
         code_only = symptom = False
         if not kept or shown[kept[0]] < SYMPTOM_BELOW:
             fuzzy = {self.entries[i].id: shown[i] for i in kept}
@@ -326,8 +329,56 @@ class Matcher:
             if guessed is not None:
                 matches, code_only, symptom = guessed, not kept and bool(clues.codes), True
         confident = bool(matches) and not symptom and matches[0].score >= CONFIDENT_SCORE
-        distinct = self._distinct_errors(per_fragment)
+        distinct = self._distinct_errors(self._per_fragment(pair_fragment, pair_entry, scores))
         return Result(matches[:limit], confident, clues, code_only, distinct)
+
+    def _weighed(
+        self,
+        sims: npt.NDArray[np.float64],
+        fragments: Sequence[Fragment],
+        clues: Clues,
+        pair_fragment: npt.NDArray[np.int64],
+        pair_text: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.float64]:
+        """Pair similarities with an alias's 0.99 and a short, common text's factors applied (a
+        factor of 1 where one does not apply: the same floats as applying it only where it
+        does)."""
+        sims = sims * self.alias_factor[pair_text]
+        # Per fragment the factor for a short, common text (`not found`), and whether a bare
+        # `forbidden` is a question about a status, not that one entry.
+        generic = np.array([self._generic_factor(f, clues) for f in fragments], dtype=np.float64)
+        alone = np.array([f.kind == "line" and not clues.tyk_signals for f in fragments], bool)
+        common = self.generic[pair_text]
+        sims = np.where(common, sims * generic[pair_fragment], sims)
+        reason = common & self.is_reason[pair_text] & alone[pair_fragment]
+        return np.where(reason, sims * REASON_ALONE_FACTOR, sims)
+
+    @staticmethod
+    def _best_pairs(
+        pair_entry: npt.NDArray[np.int64], scores: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int64]:
+        """Each entry's best pair (the first of equals, as a running maximum keeps), for the
+        entries whose best scores at least 0.4."""
+        order = np.lexsort((-scores, pair_entry))  # a stable sort: equals keep pair order
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = pair_entry[order[1:]] != pair_entry[order[:-1]]
+        winners = order[first]
+        return winners[scores[winners] >= 0.4]
+
+    @staticmethod
+    def _per_fragment(
+        pair_fragment: npt.NDArray[np.int64],
+        pair_entry: npt.NDArray[np.int64],
+        scores: npt.NDArray[np.float64],
+    ) -> list[tuple[int, float]]:
+        """(entry, score) of each fragment's best pair (the first of equals), in fragment order,
+        for the fragments whose best is a confident score: all _distinct_errors reads."""
+        top: dict[int, tuple[int, float]] = {}
+        for p in np.flatnonzero(scores >= CONFIDENT_SCORE).tolist():
+            r, score = int(pair_fragment[p]), float(scores[p])
+            if score > top.get(r, (-1, 0.0))[1]:
+                top[r] = (int(pair_entry[p]), score)
+        return [top[r] for r in sorted(top)]
 
     def _candidates(self, fnorm: str) -> list[int]:
         """The texts worth scoring against one normalised fragment, the likeliest first."""
@@ -408,14 +459,14 @@ class Matcher:
         factor = 1.0 if fragment.kind in ("error-field", "log-msg", "log-error") else 0.92
         return factor if clues.tyk_signals else factor * 0.8
 
-    def _similarities(self, fnorms: Sequence[str], texts: Sequence[int]) -> list[float]:
+    def _similarities(self, fnorms: Sequence[str], texts: Sequence[int]) -> npt.NDArray[np.float64]:
         """How well each normalised fragment matches its catalog text, in [0, 1]: the whole
         fragment against the text, or the text found inside a longer fragment; a fragment found
         inside a longer text is a hint, never a confident match by itself (under half of the
         text counts for nothing). Placeholder texts match by their pattern. One rapidfuzz call
         per measure for all pairs, the arithmetic in numpy."""
         if not texts:
-            return []
+            return np.zeros(0, dtype=np.float64)
         norms = [self.texts[t].norm for t in texts]
         whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
         f_len = np.array([len(f) for f in fnorms], dtype=np.int64)
@@ -442,27 +493,32 @@ class Matcher:
         for i in np.flatnonzero(~generic_short & ~inside).tolist():
             if fnorms[i] in norms[i]:
                 best[i] = contained[i]
-        sims: list[float] = best.tolist()
         for i in np.flatnonzero(self.templated[texts]).tolist():
             text = self.texts[texts[i]]
             if text.pattern is not None and text.pattern.search(fnorms[i]):
-                sims[i] = 1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95
-        return sims
+                best[i] = 1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95
+        return best
 
-    def _final_score(
-        self, i: int, score: float, taught: bool, clues: Clues, source: float = 1.0
-    ) -> float:
-        """A fragment score with a confirmed phrasing, the paste's code, other systems' marks
-        and the entry's prior applied (the order of `_match`'s reasons)."""
-        entry = self.entries[i]
-        if taught:
-            score += LEARNED_BONUS
-        strength = clues.codes.get(entry.code)
-        if strength:
-            score += CODE_BONUS * strength
+    def _final_scores(
+        self,
+        entries: npt.NDArray[np.int64],
+        scores: npt.NDArray[np.float64],
+        taught: npt.NDArray[np.bool_],
+        clues: Clues,
+        source: float = 1.0,
+    ) -> npt.NDArray[np.float64]:
+        """Fragment scores with a confirmed phrasing, the paste's code, other systems' marks
+        and the entry's prior applied (the order of `_match`'s reasons). Adding 0 where a bonus
+        does not apply gives the same floats as adding nothing."""
+        scores = scores + np.where(taught, LEARNED_BONUS, 0.0)
+        strength = np.zeros(len(entries), dtype=np.float64)
+        for code, found in clues.codes.items():
+            if found:
+                strength[self.codes[entries] == code] = found
+        scores = scores + CODE_BONUS * strength
         if source < 1:
-            score *= source
-        return score * self.priors.get(entry.id, 1.0)
+            scores = scores * source
+        return scores * self.prior_factors[entries]
 
     def _match(
         self,

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.matching.extract import MAX_FRAGMENTS, extract
-from bot.matching.normalize import normalize
+from bot.matching.normalize import _SPELLING, british, normalize
 
 
 def fragments(text: str) -> dict[str, str]:
@@ -102,6 +102,10 @@ def test_normalize_is_idempotent(text: str) -> None:
     assert normalize(once) == once
     assert once == once.strip()
     assert "  " not in once
+
+
+def test_every_british_spelling_passes_the_quick_test() -> None:
+    assert all(british(word) for word in _SPELLING)
 
 
 def test_normalize_spelling_quotes_case() -> None:
