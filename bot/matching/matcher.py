@@ -398,27 +398,43 @@ class Matcher:
             self.word_keys[word] = known
         return known
 
+    def _fragment_keys(
+        self, fnorms: Sequence[str]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The index keys of every fragment's words, each once per fragment and first seen
+        first (the order bincount adds them in), with the fragment each belongs to; and each
+        fragment's count of content words (not stop words or numbers). One pass over all the
+        words of a paste, the rest in numpy."""
+        words = [tokens(fnorm) for fnorm in fnorms]
+        known = self.word_keys
+        keyed = [known[w] if w in known else self._key_ids_of(w) for ws in words for w in ws]
+        word_row = np.repeat(
+            np.arange(len(fnorms), dtype=np.int64), np.array(list(map(len, words)), dtype=np.int64)
+        )
+        content = np.asarray(
+            np.bincount(
+                word_row,
+                weights=np.array([keys is not _NO_KEYS for keys in keyed], dtype=np.float64),
+                minlength=len(fnorms),
+            ),
+            dtype=np.float64,
+        )
+        key = np.fromiter(itertools.chain.from_iterable(keyed), dtype=np.int64)
+        of = np.repeat(word_row, np.array(list(map(len, keyed)), dtype=np.int64))
+        # np.unique's sort is stable with return_index: each (fragment, key)'s first place.
+        _, first = np.unique(of * len(self.key_ids) + key, return_index=True)
+        first.sort()
+        return key[first], of[first], content
+
     def _candidates_many(self, fnorms: Sequence[str]) -> list[list[int]]:
         """`_candidates` of every fragment of a paste at once: texts ranked by the weight of the
         word keys they share with the fragment, over one bincount for all fragments (a 60-line
         paste has 48 fragments; a dozen numpy calls each cost more than their arithmetic)."""
         n = len(self.texts)
-        ids: list[int] = []
-        rows: list[int] = []
-        caps: list[int] = []
-        known = self.word_keys
-        for row, fnorm in enumerate(fnorms):
-            keyed = [known[w] if w in known else self._key_ids_of(w) for w in tokens(fnorm)]
-            # The fragment's keys once each, first seen first (the order bincount adds them in).
-            found = dict.fromkeys(itertools.chain.from_iterable(keyed))
-            words = sum(1 for keys in keyed if keys is not _NO_KEYS)  # not stop words or numbers
-            ids += found
-            rows += [row] * len(found)
-            # Keys shared by many texts say little; short fragments may use them all the same.
-            caps.append(max(40, n // 40) if words > 4 else n)
-        key = np.array(ids, dtype=np.int64)
-        of = np.array(rows, dtype=np.int64)
-        keep = self.lengths[key] <= np.array(caps, dtype=np.int64)[of]
+        key, of, content = self._fragment_keys(fnorms)
+        # Keys shared by many texts say little; short fragments may use them all the same.
+        caps = np.where(content > 4, max(40, n // 40), n)
+        keep = self.lengths[key] <= caps[of]
         key, of = key[keep], of[keep]
         ranked: list[list[int]] = [[] for _ in fnorms]
         if len(key):
