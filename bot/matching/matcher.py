@@ -38,7 +38,7 @@ from rapidfuzz import fuzz, process
 
 from bot.matching import symptoms
 from bot.matching.extract import REASON_PHRASES, Clues, Fragment, extract
-from bot.matching.normalize import normalize, tokens
+from bot.matching.normalize import normalize, split_words, tokens
 from bot.matching.source import against_weight, tyk_weight
 
 CONFIDENT_SCORE = 0.84
@@ -405,11 +405,11 @@ class Matcher:
         first (the order bincount adds them in), with the fragment each belongs to; and each
         fragment's count of content words (not stop words or numbers). One pass over all the
         words of a paste, the rest in numpy."""
-        words = [tokens(fnorm) for fnorm in fnorms]
+        split = [split_words(fnorm) for fnorm in fnorms]
         known = self.word_keys
-        keyed = [known[w] if w in known else self._key_ids_of(w) for ws in words for w in ws]
+        keyed = [known[w] if w in known else self._key_ids_of(w) for ws in split for w in ws]
         word_row = np.repeat(
-            np.arange(len(fnorms), dtype=np.int64), np.array(list(map(len, words)), dtype=np.int64)
+            np.arange(len(fnorms), dtype=np.int64), np.array(list(map(len, split)), dtype=np.int64)
         )
         content = np.asarray(
             np.bincount(

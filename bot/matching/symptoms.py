@@ -25,12 +25,12 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.matching.normalize import normalize, tokens
+from bot.matching.normalize import normalize, split_words, tokens
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -165,16 +165,21 @@ def term_set(text: str) -> set[str]:
     words, a few hundred distinct) and its term kept for the next question."""
     norm = normalize(text)
     norm = _LEXICON_RE.sub(lambda m: f"{m.group(1)} {LEXICON[m.group(1)]}", norm)
-    found: set[str] = set()
-    for word in set(tokens(norm)):
-        term = _TERMS.get(word)
-        if term is None:
-            if len(_TERMS) >= TERMS_KEPT:
-                _TERMS.clear()
-            term = _TERMS[word] = "" if word in _STOP or word.isdigit() else stem(word)
-        if term:
-            found.add(term)
-    return found
+    distinct = set(split_words(norm))  # normalised words and lexicon words: single spaces
+    fresh = {word: _term(word) for word in distinct - _TERMS.keys()}
+    if len(_TERMS) + len(fresh) > TERMS_KEPT:
+        _TERMS.clear()
+    _TERMS.update(fresh)
+    found = set(map(_TERMS.get, distinct))  # no Python step per word
+    if None in found:  # another thread cleared the terms meanwhile
+        found = set(map(_term, distinct))
+    found.discard("")
+    return cast(set[str], found)  # no None left
+
+
+def _term(word: str) -> str:
+    """A word's stemmed term, "" for a stop word or a number."""
+    return "" if word in _STOP or word.isdigit() else stem(word)
 
 
 class SymptomIndex:
@@ -199,17 +204,31 @@ class SymptomIndex:
             idf = math.log(1 + (self.size - len(per_doc) + 0.5) / (len(per_doc) + 0.5))
             norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[ids] / max(average, 1.0))
             self.postings[term] = (ids, idf * tf * (BM25_K1 + 1) / (tf + norm))
+        # The postings laid end to end (term `k` holds post_docs[starts[k]:starts[k] + sizes[k]]):
+        # a question's hundreds of terms gathered at once, not concatenated one by one.
+        self.term_ids = {term: k for k, term in enumerate(self.postings)}
+        self.sizes = np.array([len(ids) for ids, _ in self.postings.values()], dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])).astype(np.int64)
+        self.post_docs = np.concatenate(
+            [ids for ids, _ in self.postings.values()] or [np.zeros(0, dtype=np.int32)]
+        )
+        self.post_bm25 = np.concatenate(
+            [bm25 for _, bm25 in self.postings.values()] or [np.zeros(0, dtype=np.float64)]
+        )
 
     def words(self, text: str) -> tuple[npt.NDArray[np.float64], float]:
         """Each entry's BM25 for the text on a 0-1 scale (squashed, half at WORDS_HALF, mixed
         with its share of the best entry's by W_RELATIVE), and the best entry's BM25 itself."""
-        hits = [p for p in map(self.postings.get, term_set(text)) if p is not None]
-        if not hits:
+        known = self.term_ids
+        # The terms in set order, as ever: bincount adds each entry's weights in this order.
+        hits = np.array([known[t] for t in term_set(text) if t in known], dtype=np.int64)
+        if not len(hits):
             return np.zeros(self.size), 0.0
+        sizes = self.sizes[hits]
+        ends = np.cumsum(sizes)
+        at = np.arange(ends[-1]) + np.repeat(self.starts[hits] - (ends - sizes), sizes)
         scores = np.bincount(
-            np.concatenate([h[0] for h in hits]),
-            weights=np.concatenate([h[1] for h in hits]),
-            minlength=self.size,
+            self.post_docs[at], weights=self.post_bm25[at], minlength=self.size
         ).astype(np.float64)
         top = float(scores.max())
         squashed = scores / (scores + WORDS_HALF)
