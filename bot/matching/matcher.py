@@ -23,6 +23,7 @@ the validation part is held by tests/matching/test_calibration.py):
 
 from __future__ import annotations
 
+import bisect
 import copy
 import itertools
 import math
@@ -227,6 +228,7 @@ class Matcher:
         # The postings of every key laid end to end (key `k` holds the texts
         # post_texts[starts[k]:starts[k] + lengths[k]]), each with its weight.
         self.key_ids = {key: k for k, key in enumerate(self.index)}
+        self.norms = [text.norm for text in self.texts]
         self.norm_lengths = np.array([len(text.norm) for text in self.texts], dtype=np.int64)
         self.generic = np.array([text.generic for text in self.texts], dtype=bool)
         self.templated = np.array([t.pattern is not None for t in self.texts], dtype=bool)
@@ -289,8 +291,7 @@ class Matcher:
             [r for r, ranked in enumerate(candidates) for _ in ranked], dtype=np.int64
         )
         pair_text = np.array([t for ranked in candidates for t in ranked], dtype=np.int64)
-        fnorms = [fnorm for _, fnorm in read]
-        sims = self._similarities([fnorms[r] for r in pair_fragment.tolist()], pair_text.tolist())
+        sims = self._similarities([fnorm for _, fnorm in read], pair_fragment, pair_text)
         sims = self._weighed(sims, [f for f, _ in read], clues, pair_fragment, pair_text)
         scores = sims * np.array([f.weight for f, _ in read], dtype=np.float64)[pair_fragment]
         taught = self.learned[pair_text] & (sims >= 0.95)
@@ -457,17 +458,30 @@ class Matcher:
             top = np.take_along_axis(top, order, axis=1)
             top_weights = np.take_along_axis(top_weights, order, axis=1)
             best = top_weights.max(axis=1, keepdims=True)
-            chosen = (top_weights >= best * 0.4) & (top_weights > 0)
-            top_rows, chosen_rows = top.tolist(), chosen.tolist()
-            for row in set(of.tolist()):
-                texts = [t for t, c in zip(top_rows[row], chosen_rows[row], strict=True) if c]
-                ranked[row] = texts[:CANDIDATES_PER_FRAGMENT]
-        for fnorm, texts in zip(fnorms, ranked, strict=True):
-            for t, literal in self.templates:
-                pattern = self.texts[t].pattern
-                if literal in fnorm and t not in texts and pattern and pattern.search(fnorm):
-                    texts.append(t)
+            # Weights fall along a row, so the chosen texts are a prefix of it.
+            chosen = ((top_weights >= best * 0.4) & (top_weights > 0)).sum(axis=1)
+            counts = np.minimum(chosen, CANDIDATES_PER_FRAGMENT).tolist()
+            ranked = [texts[:c] for texts, c in zip(top.tolist(), counts, strict=True)]
+        self._add_templates(fnorms, ranked)
         return ranked
+
+    def _add_templates(self, fnorms: Sequence[str], ranked: list[list[int]]) -> None:
+        """Add to each fragment's candidates the placeholder texts whose pattern it holds.
+
+        A template's longest fixed part is looked for in all the fragments at once (joined by
+        newlines, which no normalised text holds): a dozen finds, not one test per fragment and
+        template. Templates are read in order, so each fragment gets them in that order."""
+        joined = "\n".join(fnorms)
+        starts = [0, *itertools.accumulate(len(fnorm) + 1 for fnorm in fnorms)]
+        for t, literal in self.templates:
+            pattern = self.texts[t].pattern
+            at = joined.find(literal)
+            while at >= 0 and pattern is not None:
+                row = bisect.bisect_right(starts, at) - 1
+                texts = ranked[row]
+                if t not in texts and pattern.search(fnorms[row]):
+                    texts.append(t)
+                at = joined.find(literal, starts[row + 1])  # the next fragment holding it
 
     @staticmethod
     def _generic_factor(fragment: Fragment, clues: Clues) -> float:
@@ -475,17 +489,23 @@ class Matcher:
         factor = 1.0 if fragment.kind in ("error-field", "log-msg", "log-error") else 0.92
         return factor if clues.tyk_signals else factor * 0.8
 
-    def _similarities(self, fnorms: Sequence[str], texts: Sequence[int]) -> npt.NDArray[np.float64]:
-        """How well each normalised fragment matches its catalog text, in [0, 1]: the whole
-        fragment against the text, or the text found inside a longer fragment; a fragment found
-        inside a longer text is a hint, never a confident match by itself (under half of the
-        text counts for nothing). Placeholder texts match by their pattern. One rapidfuzz call
-        per measure for all pairs, the arithmetic in numpy."""
-        if not texts:
+    def _similarities(
+        self,
+        fragment_norms: Sequence[str],
+        pair_fragment: npt.NDArray[np.int64],
+        texts: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.float64]:
+        """How well each pair's normalised fragment matches its catalog text, in [0, 1]: the
+        whole fragment against the text, or the text found inside a longer fragment; a fragment
+        found inside a longer text is a hint, never a confident match by itself (under half of
+        the text counts for nothing). Placeholder texts match by their pattern. One rapidfuzz
+        call per measure for all pairs, the arithmetic in numpy."""
+        if not len(texts):
             return np.zeros(0, dtype=np.float64)
-        norms = [self.texts[t].norm for t in texts]
+        fnorms = [fragment_norms[r] for r in pair_fragment.tolist()]
+        norms = [self.norms[t] for t in texts.tolist()]
         whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
-        f_len = np.array([len(f) for f in fnorms], dtype=np.int64)
+        f_len = np.array([len(f) for f in fragment_norms], dtype=np.int64)[pair_fragment]
         t_len = self.norm_lengths[texts]
         generic_short = self.generic[texts] & (t_len < 0.7 * f_len)
         inside = t_len <= f_len  # the text may lie inside the fragment
@@ -495,8 +515,9 @@ class Matcher:
         at = np.flatnonzero(align).tolist()
         part = np.zeros(len(texts), dtype=np.float64)
         if at:
-            short = [norms[i] if inside[i] else fnorms[i] for i in at]
-            long = [fnorms[i] if inside[i] else norms[i] for i in at]
+            within = inside.tolist()
+            short = [norms[i] if within[i] else fnorms[i] for i in at]
+            long = [fnorms[i] if within[i] else norms[i] for i in at]
             part[at] = process.cpdist(short, long, scorer=fuzz.partial_ratio, dtype=np.float64)
             part[at] /= 100
         contained = np.where(
@@ -510,7 +531,7 @@ class Matcher:
             if fnorms[i] in norms[i]:
                 best[i] = contained[i]
         for i in np.flatnonzero(self.templated[texts]).tolist():
-            text = self.texts[texts[i]]
+            text = self.texts[int(texts[i])]
             if text.pattern is not None and text.pattern.search(fnorms[i]):
                 best[i] = 1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95
         return best

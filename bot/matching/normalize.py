@@ -53,11 +53,11 @@ def fold_quotes(text: str) -> str:
 
 def british(low: str) -> bool:
     """Whether the lower-cased text may hold a British spelling of _SPELLING (cheaper than the
-    regex's scan of every place). Each of them holds `ise`, `isa`, `iour` or `ll` (a test checks):
-    most texts skip the fifteen scans after four."""
-    return ("ise" in low or "isa" in low or "iour" in low or "ll" in low) and any(
-        word in low for word in _SPELLING
-    )
+    regex's scan of every place). Each holds `ise`, `isa`, `iour`, `lling` or `lled` (a test
+    checks): most texts skip the fifteen scans after five."""
+    return (
+        "ise" in low or "isa" in low or "iour" in low or "lling" in low or "lled" in low
+    ) and any(word in low for word in _SPELLING)
 
 
 def normalize(text: str) -> str:
