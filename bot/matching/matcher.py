@@ -453,10 +453,11 @@ class Matcher:
                 top = np.argpartition(-shared, k, axis=1)[:, : k + 1]
             else:
                 top = np.broadcast_to(np.arange(n), (len(fnorms), n))
-            top_weights = np.take_along_axis(shared, top, axis=1)
+            # Row by row gathers (take_along_axis, without its Python-side index building).
+            rows = np.arange(len(fnorms))[:, None]
+            top_weights = shared[rows, top]
             order = np.argsort(-top_weights, axis=1)
-            top = np.take_along_axis(top, order, axis=1)
-            top_weights = np.take_along_axis(top_weights, order, axis=1)
+            top, top_weights = top[rows, order], top_weights[rows, order]
             best = top_weights.max(axis=1, keepdims=True)
             # Weights fall along a row, so the chosen texts are a prefix of it.
             chosen = ((top_weights >= best * 0.4) & (top_weights > 0)).sum(axis=1)
