@@ -205,27 +205,36 @@ def extract(text: str) -> Clues:
 # A run of 6+ hex characters or of digits; written to start with a character class, which lets
 # the regex engine skip ahead to candidate starts (`[0-9a-fA-F]{6,}|\d+` tries every position).
 _VARYING_RE = re.compile(r"[0-9a-fA-F](?:[0-9a-fA-F]{5,}|(?<=\d)\d*)")
-_ALERT_RE = re.compile(
-    r"(?i)\blevel\"?\s*[=:]\s*\"?(?:err|error|warn|warning|fatal|panic|crit)\b"
-    r"|\b(?:ERROR|WARN|WARNING|FATAL|PANIC)\b|\[(?:error|warn)\]"
+_ALERT = (
+    r"\blevel\"?\s*[=:]\s*\"?(?:err|error|warn|warning|fatal|panic|crit)\b"
+    r"|\b(?:error|warn|warning|fatal|panic)\b|\[(?:error|warn)\]"
 )
-_BAD_STATUS_RE = re.compile(
-    r"(?i)(?:\bstatus|\bcode|response_code)\"?\s*[=:]\s*\"?[45]\d\d\b|HTTP/[\d.]+\s+[45]\d\d\b"
+_BAD_STATUS = (
+    r"(?:\bstatus|\bcode|response_code)\"?\s*[=:]\s*\"?[45]\d\d\b|http/[\d.]+\s+[45]\d\d\b"
 )
-# Words every match of _ALERT_RE / _BAD_STATUS_RE holds (in lower case): a line without any
-# skips the regexes. Only for ASCII lines: case-insensitive matching folds a few other letters.
-_ALERT_WORDS = ("level", "err", "warn", "fatal", "panic")
-_BAD_STATUS_WORDS = ("status", "code", "http/")
+_ALERT_RE = re.compile("(?i)" + _ALERT)
+_BAD_STATUS_RE = re.compile("(?i)" + _BAD_STATUS)
+# The same for a lower-cased ASCII line: the same matches in the same places, without the
+# case-insensitive matching that slows the regex engine down.
+_ALERT_LOWER_RE = re.compile(_ALERT)
+_BAD_STATUS_LOWER_RE = re.compile(_BAD_STATUS)
 
 
 def _is_alert(line: str) -> bool:
     """An error, warning or status >= 400 line."""
-    low = line.lower() if line.isascii() else None
+    if not line.isascii():  # case-insensitive matching folds a few other letters
+        return bool(_ALERT_RE.search(line) or _BAD_STATUS_RE.search(line))
+    low = line.lower()
+    # Words (and digits) every match holds: a line without any skips that regex.
     return bool(
-        ((low is None or any(w in low for w in _ALERT_WORDS)) and _ALERT_RE.search(line))
+        (
+            ("level" in low or "err" in low or "warn" in low or "fatal" in low or "panic" in low)
+            and _ALERT_LOWER_RE.search(low)
+        )
         or (
-            (low is None or any(w in low for w in _BAD_STATUS_WORDS))
-            and _BAD_STATUS_RE.search(line)
+            ("status" in low or "code" in low or "http/" in low)
+            and ("4" in low or "5" in low)
+            and _BAD_STATUS_LOWER_RE.search(low)
         )
     )
 
@@ -482,8 +491,13 @@ def _is_log_object(text: str, pos: int) -> bool:
     return '"level"' in window or '"time"' in window or '"mw"' in window
 
 
-_SENTENCE_MARKS = (".", "!", "?", "-", ";")  # a line without any is one sentence
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])| -- | - (?=[a-z])|;\s")
+
+
+def _sentences(line: str) -> bool:
+    """Whether a line may hold several sentences: one without `.!?-;` is one sentence (five
+    tests written out: a generator over them costs more than the tests)."""
+    return "." in line or "!" in line or "?" in line or "-" in line or ";" in line
 
 
 def _line_fragments(lines: list[str], ranks: list[int], clues: Clues) -> None:
@@ -493,7 +507,7 @@ def _line_fragments(lines: list[str], ranks: list[int], clues: Clues) -> None:
             continue
         if stripped.startswith("<"):
             stripped = stripped.lstrip("< ").strip()
-        if any(mark in stripped for mark in _SENTENCE_MARKS):
+        if _sentences(stripped):
             for piece in _SENTENCE_SPLIT_RE.split(stripped):
                 clues.add_fragment(piece, "line", rank)
         else:

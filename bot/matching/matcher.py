@@ -23,6 +23,7 @@ the validation part is held by tests/matching/test_calibration.py):
 
 from __future__ import annotations
 
+import bisect
 import copy
 import itertools
 import math
@@ -33,11 +34,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from bot.matching import symptoms
 from bot.matching.extract import REASON_PHRASES, Clues, Fragment, extract
-from bot.matching.normalize import normalize, tokens
+from bot.matching.normalize import normalize, split_words, tokens
 from bot.matching.source import against_weight, tyk_weight
 
 CONFIDENT_SCORE = 0.84
@@ -54,6 +56,8 @@ LEARNED_BONUS = 0.05
 _PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>")
 _REASONS = frozenset(normalize(p) for p in REASON_PHRASES)
 _REASON_RE = re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, REASON_PHRASES)) + r")\b")
+# _REASON_RE for lower-case text: the case-insensitive flag costs the engine about half its speed.
+_REASON_LOWER_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, REASON_PHRASES)) + r")\b")
 _STOP = frozenset(
     [
         "a",
@@ -198,6 +202,7 @@ class Matcher:
                     _Text(i, raw, norm, is_alias, _template(raw), generic, specificity, taught)
                 )
         self.symptoms = symptoms.SymptomIndex(self.entries)
+        self._index_entries()
         self.index: dict[str, list[int]] = defaultdict(list)
         for t, text in enumerate(self.texts):
             for key in {k for w in tokens(text.norm) for k in _keys(w)}:
@@ -223,10 +228,18 @@ class Matcher:
         # The postings of every key laid end to end (key `k` holds the texts
         # post_texts[starts[k]:starts[k] + lengths[k]]), each with its weight.
         self.key_ids = {key: k for k, key in enumerate(self.index)}
+        self.norms = [text.norm for text in self.texts]
         self.norm_lengths = np.array([len(text.norm) for text in self.texts], dtype=np.int64)
         self.generic = np.array([text.generic for text in self.texts], dtype=bool)
         self.templated = np.array([t.pattern is not None for t in self.texts], dtype=bool)
         self.specificity = np.array([text.specificity for text in self.texts], dtype=np.float64)
+        self.text_entry = np.array([text.entry for text in self.texts], dtype=np.int64)
+        self.learned = np.array([text.learned for text in self.texts], dtype=bool)
+        self.is_reason = np.array([text.norm in _REASONS for text in self.texts], dtype=bool)
+        # An alias counts 0.99 of the message, unless people confirmed it.
+        self.alias_factor = np.array(
+            [0.99 if text.is_alias and not text.learned else 1.0 for text in self.texts]
+        )
         self.word_keys: dict[str, list[int]] = {}
         self.lengths = np.array([len(v) for v in self.index.values()], dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1])).astype(np.int64)
@@ -238,10 +251,31 @@ class Matcher:
             dtype=np.float64,
         )
 
+    def _index_entries(self) -> None:
+        """Per-entry arrays for symptom guesses: positions by id, codes, prevalence, the order
+        of ids, priors, and the entries grouped by the codes symptoms.code_fit reads."""
+        self.positions: dict[str, list[int]] = defaultdict(list)
+        for i, entry in enumerate(self.entries):
+            self.positions[entry.id].append(i)
+        self.codes = np.array([e.code for e in self.entries], dtype=np.int64)
+        self.prevalence = np.array([e.prevalence for e in self.entries], dtype=np.float64)
+        ranks = {entry_id: r for r, entry_id in enumerate(sorted(self.positions))}
+        self.id_ranks = np.array([ranks[e.id] for e in self.entries], dtype=np.int64)
+        self.prior_factors = self._prior_array()
+        self.code_groups: dict[bool, dict[tuple[int, ...], npt.NDArray[np.int64]]] = {}
+        for bare in (False, True):
+            groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
+            for i, entry in enumerate(self.entries):
+                groups[(entry.code,) if bare else (entry.code, *entry.gateway_codes)].append(i)
+            self.code_groups[bare] = {
+                codes: np.array(members, dtype=np.int64) for codes, members in groups.items()
+            }
+
     def with_priors(self, priors: Mapping[str, float]) -> Matcher:
         """The same matcher (its index shared, not rebuilt) with other helpfulness priors."""
         clone = copy.copy(self)
         clone.priors = dict(priors)
+        clone.prior_factors = clone._prior_array()
         return clone
 
     def match(self, text: str, limit: int = 5) -> Result:
@@ -251,49 +285,44 @@ class Matcher:
 
     def match_clues(self, clues: Clues, limit: int = 5) -> Result:
         """Rank entries for already extracted clues."""
-        best: dict[int, tuple[float, str, str, str, bool]] = {}
         read = [(f, fnorm) for f in clues.fragments if len(fnorm := normalize(f.text)) >= 3]
         candidates = self._candidates_many([fnorm for _, fnorm in read])
-        pair_fragment = [r for r, ranked in enumerate(candidates) for _ in ranked]
-        pair_text = [t for ranked in candidates for t in ranked]
-        sims = self._similarities([read[r][1] for r in pair_fragment], pair_text)
-        # Per fragment: its weight, and the factor for a short, common text (`not found`).
-        weight = [f.weight for f, _ in read]
-        generic = [self._generic_factor(f, clues) for f, _ in read]
-        reason_alone = [f.kind == "line" and not clues.tyk_signals for f, _ in read]
-        top_for_fragment: list[tuple[int, float]] = [(-1, 0.0)] * len(read)
-        for r, t, sim in zip(pair_fragment, pair_text, sims, strict=True):
-            text = self.texts[t]
-            if text.is_alias and not text.learned:
-                sim *= 0.99
-            if text.generic:
-                sim *= generic[r]
-                if reason_alone[r] and text.norm in _REASONS:
-                    # A bare `forbidden` is a question about a status, not that one entry.
-                    sim *= REASON_ALONE_FACTOR
-            score = sim * weight[r]
-            if score > top_for_fragment[r][1]:
-                top_for_fragment[r] = (text.entry, score)
-            old = best.get(text.entry)
-            if old is None or score > old[0]:
-                fragment = read[r][0]
-                taught = text.learned and sim >= 0.95
-                best[text.entry] = (score, fragment.kind, fragment.text, text.raw, taught)
-        per_fragment = [top for top in top_for_fragment if top[0] >= 0]
+        pair_fragment = np.array(
+            [r for r, ranked in enumerate(candidates) for _ in ranked], dtype=np.int64
+        )
+        pair_text = np.array([t for ranked in candidates for t in ranked], dtype=np.int64)
+        sims = self._similarities([fnorm for _, fnorm in read], pair_fragment, pair_text)
+        sims = self._weighed(sims, [f for f, _ in read], clues, pair_fragment, pair_text)
+        scores = sims * np.array([f.weight for f, _ in read], dtype=np.float64)[pair_fragment]
+        taught = self.learned[pair_text] & (sims >= 0.95)
+        pair_entry = self.text_entry[pair_text]
+        winners = self._best_pairs(pair_entry, scores)  # each entry's best pair, if >= 0.4
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
-        final = {
-            i: self._final_score(i, v[0], v[4], clues, source)
-            for i, v in best.items()
-            if v[0] >= 0.4
-        }
-        shown = {i: round(min(s, 1.0), 4) for i, s in final.items()}
+        entry_of = pair_entry[winners]
+        finals = self._final_scores(entry_of, scores[winners], taught[winners], clues, source)
+        # round(…, 4) >= 0.45 needs at least 0.44995: Python rounds only the ones that may pass.
+        final: dict[int, float] = {}
+        shown: dict[int, float] = {}
+        best: dict[int, int] = {}  # entry → its best pair
+        for at in np.flatnonzero(finals >= 0.449).tolist():
+            i, score = int(entry_of[at]), float(finals[at])
+            if (rounded := round(min(score, 1.0), 4)) >= 0.45:
+                final[i], shown[i], best[i] = score, rounded, int(winners[at])
         kept = sorted(
-            (i for i, s in shown.items() if s >= 0.45),
+            final,
             key=lambda i: (-final[i], self.entries[i].code not in clues.codes, self.entries[i].id),
         )
         # A Match (its reason written out) only for what is shown; a long paste has dozens.
-        matches = [self._match(i, shown[i], *best[i][1:], clues, source) for i in kept[:limit]]
+        matches = []
+        for i in kept[:limit]:
+            fragment, text = read[pair_fragment[best[i]]][0], self.texts[pair_text[best[i]]]
+            taught_i = bool(taught[best[i]])
+            matches.append(
+                self._match(
+                    i, shown[i], fragment.kind, fragment.text, text.raw, taught_i, clues, source
+                )
+            )
         code_only = symptom = False
         if not kept or shown[kept[0]] < SYMPTOM_BELOW:
             fuzzy = {self.entries[i].id: shown[i] for i in kept}
@@ -301,8 +330,56 @@ class Matcher:
             if guessed is not None:
                 matches, code_only, symptom = guessed, not kept and bool(clues.codes), True
         confident = bool(matches) and not symptom and matches[0].score >= CONFIDENT_SCORE
-        distinct = self._distinct_errors(per_fragment)
+        distinct = self._distinct_errors(self._per_fragment(pair_fragment, pair_entry, scores))
         return Result(matches[:limit], confident, clues, code_only, distinct)
+
+    def _weighed(
+        self,
+        sims: npt.NDArray[np.float64],
+        fragments: Sequence[Fragment],
+        clues: Clues,
+        pair_fragment: npt.NDArray[np.int64],
+        pair_text: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.float64]:
+        """Pair similarities with an alias's 0.99 and a short, common text's factors applied (a
+        factor of 1 where one does not apply: the same floats as applying it only where it
+        does)."""
+        sims = sims * self.alias_factor[pair_text]
+        # Per fragment the factor for a short, common text (`not found`), and whether a bare
+        # `forbidden` is a question about a status, not that one entry.
+        generic = np.array([self._generic_factor(f, clues) for f in fragments], dtype=np.float64)
+        alone = np.array([f.kind == "line" and not clues.tyk_signals for f in fragments], bool)
+        common = self.generic[pair_text]
+        sims = np.where(common, sims * generic[pair_fragment], sims)
+        reason = common & self.is_reason[pair_text] & alone[pair_fragment]
+        return np.where(reason, sims * REASON_ALONE_FACTOR, sims)
+
+    @staticmethod
+    def _best_pairs(
+        pair_entry: npt.NDArray[np.int64], scores: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int64]:
+        """Each entry's best pair (the first of equals, as a running maximum keeps), for the
+        entries whose best scores at least 0.4."""
+        order = np.lexsort((-scores, pair_entry))  # a stable sort: equals keep pair order
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = pair_entry[order[1:]] != pair_entry[order[:-1]]
+        winners = order[first]
+        return winners[scores[winners] >= 0.4]
+
+    @staticmethod
+    def _per_fragment(
+        pair_fragment: npt.NDArray[np.int64],
+        pair_entry: npt.NDArray[np.int64],
+        scores: npt.NDArray[np.float64],
+    ) -> list[tuple[int, float]]:
+        """(entry, score) of each fragment's best pair (the first of equals), in fragment order,
+        for the fragments whose best is a confident score: all _distinct_errors reads."""
+        top: dict[int, tuple[int, float]] = {}
+        for p in np.flatnonzero(scores >= CONFIDENT_SCORE).tolist():
+            r, score = int(pair_fragment[p]), float(scores[p])
+            if score > top.get(r, (-1, 0.0))[1]:
+                top[r] = (int(pair_entry[p]), score)
+        return [top[r] for r in sorted(top)]
 
     def _candidates(self, fnorm: str) -> list[int]:
         """The texts worth scoring against one normalised fragment, the likeliest first."""
@@ -322,27 +399,43 @@ class Matcher:
             self.word_keys[word] = known
         return known
 
+    def _fragment_keys(
+        self, fnorms: Sequence[str]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The index keys of every fragment's words, each once per fragment and first seen
+        first (the order bincount adds them in), with the fragment each belongs to; and each
+        fragment's count of content words (not stop words or numbers). One pass over all the
+        words of a paste, the rest in numpy."""
+        split = [split_words(fnorm) for fnorm in fnorms]
+        known = self.word_keys
+        keyed = [known[w] if w in known else self._key_ids_of(w) for ws in split for w in ws]
+        word_row = np.repeat(
+            np.arange(len(fnorms), dtype=np.int64), np.array(list(map(len, split)), dtype=np.int64)
+        )
+        content = np.asarray(
+            np.bincount(
+                word_row,
+                weights=np.array([keys is not _NO_KEYS for keys in keyed], dtype=np.float64),
+                minlength=len(fnorms),
+            ),
+            dtype=np.float64,
+        )
+        key = np.fromiter(itertools.chain.from_iterable(keyed), dtype=np.int64)
+        of = np.repeat(word_row, np.array(list(map(len, keyed)), dtype=np.int64))
+        # np.unique's sort is stable with return_index: each (fragment, key)'s first place.
+        _, first = np.unique(of * len(self.key_ids) + key, return_index=True)
+        first.sort()
+        return key[first], of[first], content
+
     def _candidates_many(self, fnorms: Sequence[str]) -> list[list[int]]:
         """`_candidates` of every fragment of a paste at once: texts ranked by the weight of the
         word keys they share with the fragment, over one bincount for all fragments (a 60-line
         paste has 48 fragments; a dozen numpy calls each cost more than their arithmetic)."""
         n = len(self.texts)
-        ids: list[int] = []
-        rows: list[int] = []
-        caps: list[int] = []
-        known = self.word_keys
-        for row, fnorm in enumerate(fnorms):
-            keyed = [known[w] if w in known else self._key_ids_of(w) for w in tokens(fnorm)]
-            # The fragment's keys once each, first seen first (the order bincount adds them in).
-            found = dict.fromkeys(itertools.chain.from_iterable(keyed))
-            words = sum(1 for keys in keyed if keys is not _NO_KEYS)  # not stop words or numbers
-            ids += found
-            rows += [row] * len(found)
-            # Keys shared by many texts say little; short fragments may use them all the same.
-            caps.append(max(40, n // 40) if words > 4 else n)
-        key = np.array(ids, dtype=np.int64)
-        of = np.array(rows, dtype=np.int64)
-        keep = self.lengths[key] <= np.array(caps, dtype=np.int64)[of]
+        key, of, content = self._fragment_keys(fnorms)
+        # Keys shared by many texts say little; short fragments may use them all the same.
+        caps = np.where(content > 4, max(40, n // 40), n)
+        keep = self.lengths[key] <= caps[of]
         key, of = key[keep], of[keep]
         ranked: list[list[int]] = [[] for _ in fnorms]
         if len(key):
@@ -360,22 +453,36 @@ class Matcher:
                 top = np.argpartition(-shared, k, axis=1)[:, : k + 1]
             else:
                 top = np.broadcast_to(np.arange(n), (len(fnorms), n))
-            top_weights = np.take_along_axis(shared, top, axis=1)
+            # Row by row gathers (take_along_axis, without its Python-side index building).
+            rows = np.arange(len(fnorms))[:, None]
+            top_weights = shared[rows, top]
             order = np.argsort(-top_weights, axis=1)
-            top = np.take_along_axis(top, order, axis=1)
-            top_weights = np.take_along_axis(top_weights, order, axis=1)
+            top, top_weights = top[rows, order], top_weights[rows, order]
             best = top_weights.max(axis=1, keepdims=True)
-            chosen = (top_weights >= best * 0.4) & (top_weights > 0)
-            top_rows, chosen_rows = top.tolist(), chosen.tolist()
-            for row in set(of.tolist()):
-                texts = [t for t, c in zip(top_rows[row], chosen_rows[row], strict=True) if c]
-                ranked[row] = texts[:CANDIDATES_PER_FRAGMENT]
-        for fnorm, texts in zip(fnorms, ranked, strict=True):
-            for t, literal in self.templates:
-                pattern = self.texts[t].pattern
-                if literal in fnorm and t not in texts and pattern and pattern.search(fnorm):
-                    texts.append(t)
+            # Weights fall along a row, so the chosen texts are a prefix of it.
+            chosen = ((top_weights >= best * 0.4) & (top_weights > 0)).sum(axis=1)
+            counts = np.minimum(chosen, CANDIDATES_PER_FRAGMENT).tolist()
+            ranked = [texts[:c] for texts, c in zip(top.tolist(), counts, strict=True)]
+        self._add_templates(fnorms, ranked)
         return ranked
+
+    def _add_templates(self, fnorms: Sequence[str], ranked: list[list[int]]) -> None:
+        """Add to each fragment's candidates the placeholder texts whose pattern it holds.
+
+        A template's longest fixed part is looked for in all the fragments at once (joined by
+        newlines, which no normalised text holds): a dozen finds, not one test per fragment and
+        template. Templates are read in order, so each fragment gets them in that order."""
+        joined = "\n".join(fnorms)
+        starts = [0, *itertools.accumulate(len(fnorm) + 1 for fnorm in fnorms)]
+        for t, literal in self.templates:
+            pattern = self.texts[t].pattern
+            at = joined.find(literal)
+            while at >= 0 and pattern is not None:
+                row = bisect.bisect_right(starts, at) - 1
+                texts = ranked[row]
+                if t not in texts and pattern.search(fnorms[row]):
+                    texts.append(t)
+                at = joined.find(literal, starts[row + 1])  # the next fragment holding it
 
     @staticmethod
     def _generic_factor(fragment: Fragment, clues: Clues) -> float:
@@ -383,17 +490,23 @@ class Matcher:
         factor = 1.0 if fragment.kind in ("error-field", "log-msg", "log-error") else 0.92
         return factor if clues.tyk_signals else factor * 0.8
 
-    def _similarities(self, fnorms: Sequence[str], texts: Sequence[int]) -> list[float]:
-        """How well each normalised fragment matches its catalog text, in [0, 1]: the whole
-        fragment against the text, or the text found inside a longer fragment; a fragment found
-        inside a longer text is a hint, never a confident match by itself (under half of the
-        text counts for nothing). Placeholder texts match by their pattern. One rapidfuzz call
-        per measure for all pairs, the arithmetic in numpy."""
-        if not texts:
-            return []
-        norms = [self.texts[t].norm for t in texts]
+    def _similarities(
+        self,
+        fragment_norms: Sequence[str],
+        pair_fragment: npt.NDArray[np.int64],
+        texts: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.float64]:
+        """How well each pair's normalised fragment matches its catalog text, in [0, 1]: the
+        whole fragment against the text, or the text found inside a longer fragment; a fragment
+        found inside a longer text is a hint, never a confident match by itself (under half of
+        the text counts for nothing). Placeholder texts match by their pattern. One rapidfuzz
+        call per measure for all pairs, the arithmetic in numpy."""
+        if not len(texts):
+            return np.zeros(0, dtype=np.float64)
+        fnorms = [fragment_norms[r] for r in pair_fragment.tolist()]
+        norms = [self.norms[t] for t in texts.tolist()]
         whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
-        f_len = np.array([len(f) for f in fnorms], dtype=np.int64)
+        f_len = np.array([len(f) for f in fragment_norms], dtype=np.int64)[pair_fragment]
         t_len = self.norm_lengths[texts]
         generic_short = self.generic[texts] & (t_len < 0.7 * f_len)
         inside = t_len <= f_len  # the text may lie inside the fragment
@@ -403,8 +516,9 @@ class Matcher:
         at = np.flatnonzero(align).tolist()
         part = np.zeros(len(texts), dtype=np.float64)
         if at:
-            short = [norms[i] if inside[i] else fnorms[i] for i in at]
-            long = [fnorms[i] if inside[i] else norms[i] for i in at]
+            within = inside.tolist()
+            short = [norms[i] if within[i] else fnorms[i] for i in at]
+            long = [fnorms[i] if within[i] else norms[i] for i in at]
             part[at] = process.cpdist(short, long, scorer=fuzz.partial_ratio, dtype=np.float64)
             part[at] /= 100
         contained = np.where(
@@ -417,27 +531,32 @@ class Matcher:
         for i in np.flatnonzero(~generic_short & ~inside).tolist():
             if fnorms[i] in norms[i]:
                 best[i] = contained[i]
-        sims: list[float] = best.tolist()
         for i in np.flatnonzero(self.templated[texts]).tolist():
-            text = self.texts[texts[i]]
+            text = self.texts[int(texts[i])]
             if text.pattern is not None and text.pattern.search(fnorms[i]):
-                sims[i] = 1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95
-        return sims
+                best[i] = 1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95
+        return best
 
-    def _final_score(
-        self, i: int, score: float, taught: bool, clues: Clues, source: float = 1.0
-    ) -> float:
-        """A fragment score with a confirmed phrasing, the paste's code, other systems' marks
-        and the entry's prior applied (the order of `_match`'s reasons)."""
-        entry = self.entries[i]
-        if taught:
-            score += LEARNED_BONUS
-        strength = clues.codes.get(entry.code)
-        if strength:
-            score += CODE_BONUS * strength
+    def _final_scores(
+        self,
+        entries: npt.NDArray[np.int64],
+        scores: npt.NDArray[np.float64],
+        taught: npt.NDArray[np.bool_],
+        clues: Clues,
+        source: float = 1.0,
+    ) -> npt.NDArray[np.float64]:
+        """Fragment scores with a confirmed phrasing, the paste's code, other systems' marks
+        and the entry's prior applied (the order of `_match`'s reasons). Adding 0 where a bonus
+        does not apply gives the same floats as adding nothing."""
+        scores = scores + np.where(taught, LEARNED_BONUS, 0.0)
+        strength = np.zeros(len(entries), dtype=np.float64)
+        for code, found in clues.codes.items():
+            if found:
+                strength[self.codes[entries] == code] = found
+        scores = scores + CODE_BONUS * strength
         if source < 1:
-            score *= source
-        return score * self.priors.get(entry.id, 1.0)
+            scores = scores * source
+        return scores * self.prior_factors[entries]
 
     def _match(
         self,
@@ -476,38 +595,58 @@ class Matcher:
         """The `limit` best guesses for a question or a bare code: the codes it names, the words
         it shares with each entry's description and the entry's prevalence (symptoms.py). None
         when the paste names no code and shares too few words with any entry."""
-        words, top = self.symptoms.words(_REASON_RE.sub(" ", clues.text))
+        words, top = self.symptoms.words(_without_reasons(clues.text))
         if not clues.codes and top < SYMPTOM_MIN_WORDS:
             return None
         bare = not weak and not top  # a code alone lists that code's own entries
-        out: list[tuple[float, int, str, int]] = []  # score, code and id (the order), index
-        for i, entry in enumerate(self.entries):
-            codes = (entry.code,) if bare else (entry.code, *entry.gateway_codes)
-            fit = symptoms.code_fit(codes, clues.codes)
-            if clues.codes and fit == symptoms.OFF_CODE:
-                continue  # the code is the one clear clue
-            if not clues.codes and not words[i] and entry.id not in weak:
-                continue
-            score = fit * (
-                symptoms.W_WORDS * float(words[i])
-                + symptoms.W_PREVALENCE * entry.prevalence
-                + symptoms.W_FUZZY * weak.get(entry.id, 0.0)
-                + symptoms.W_BASE
-            )
-            out.append((score * self.priors.get(entry.id, 1.0), entry.code, entry.id, i))
-        out.sort(key=lambda s: (-s[0], s[1], s[2]))
+        fit = self._code_fits(clues.codes, bare)
+        fuzzy = np.zeros(len(self.entries))
+        for entry_id, score in weak.items():
+            fuzzy[self.positions.get(entry_id, [])] = score
+        # With a code, the code is the one clear clue; without, an entry needs a word or a match.
+        shown = fit != symptoms.OFF_CODE if clues.codes else (words != 0) | self._in(weak)
+        # Element by element the same arithmetic, in the same order, as one entry at a time.
+        scores = fit * (
+            symptoms.W_WORDS * words
+            + symptoms.W_PREVALENCE * self.prevalence
+            + symptoms.W_FUZZY * fuzzy
+            + symptoms.W_BASE
+        )
+        scores = scores * self.prior_factors
+        at = np.flatnonzero(shown)
+        # By score, then code, then id (lexsort's last key sorts first; it is stable).
+        at = at[np.lexsort((self.id_ranks[at], self.codes[at], -scores[at]))][:limit]
         named = "status " + "/".join(map(str, clues.codes)) if clues.codes else "the words"
         return [
             Match(
                 self.entries[i].id,
                 self.entries[i].code,
                 self.entries[i].message,
-                round(symptoms.SYMPTOM_SCALE * score, 4),
+                round(symptoms.SYMPTOM_SCALE * float(scores[i]), 4),
                 f"best guess from {named}, the description and how common it is",
                 kind="code" if not weak and clues.codes else "symptom",
             )
-            for score, _, _, i in out[:limit]
+            for i in at.tolist()
         ]
+
+    def _code_fits(self, asked: Mapping[int, float], bare: bool) -> npt.NDArray[np.float64]:
+        """Each entry's symptoms.code_fit for the codes a question names: its own code alone
+        when `bare`, else with the gateway's codes; once per distinct tuple of codes."""
+        fit = np.empty(len(self.entries))
+        for codes, members in self.code_groups[bare].items():
+            fit[members] = symptoms.code_fit(codes, asked)
+        return fit
+
+    def _in(self, ids: Collection[str]) -> npt.NDArray[np.bool_]:
+        """Which entries have one of these ids."""
+        found = np.zeros(len(self.entries), dtype=bool)
+        for entry_id in ids:
+            found[self.positions.get(entry_id, [])] = True
+        return found
+
+    def _prior_array(self) -> npt.NDArray[np.float64]:
+        """Each entry's helpfulness prior (1 without one) in entry order."""
+        return np.array([self.priors.get(e.id, 1.0) for e in self.entries], dtype=np.float64)
 
     def _distinct_errors(self, per_fragment: Sequence[tuple[int, float]]) -> list[Match]:
         """Entries that different fragments match strongly: a paste holding two errors."""
@@ -548,6 +687,18 @@ class Matcher:
     def entries_for_code(self, code: int) -> list[CatalogEntry]:
         """Active entries with this status code."""
         return [self.entries[i] for i in self.by_code.get(code, [])]
+
+
+def _without_reasons(text: str) -> str:
+    """The text without its HTTP reason phrases (they name a status, not a symptom). An ASCII
+    text comes back lower-cased (symptom words are read in lower case): lower-cased first, it
+    holds the same matches for the faster case-sensitive regex, and often none at all."""
+    if not text.isascii():
+        return _REASON_RE.sub(" ", text)
+    low = text.lower()
+    if not any(phrase in low for phrase in REASON_PHRASES):
+        return low
+    return _REASON_LOWER_RE.sub(" ", low)
 
 
 def code_from_word(word: str) -> int | None:

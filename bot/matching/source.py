@@ -55,6 +55,9 @@ def _caseless(pattern: str) -> _Caseless:
 _SERVER_RE = re.compile(
     r"""(?im)(?:^[ \t]*(?:<[ \t]*)?|["'])(server|via)["']?[ \t]*:[ \t]*["']?([^\s"',]+)"""
 )
+# What every _SERVER_RE match holds, in lower case: the name, an optional quote and the colon.
+# `server` and `via` are common words; followed by a colon they are rare.
+_SERVER_NAME_RE = re.compile(r"(?:server|via)[\"']?[ \t]*:")
 _VENDOR_HEADER_RE = _caseless(
     r"(?<![\w-])(x-kong-[\w-]+|cf-ray|cf-cache-status|x-amzn-[\w-]+|x-amz-[\w-]+"
     r"|x-azure-ref|x-ms-request-id|x-envoy-[\w-]+|x-apigee[\w-]*|apigee-[\w-]+|x-slack-[\w-]+"
@@ -150,7 +153,7 @@ def other_system_signals(text: str) -> list[str]:
     found: list[str] = []
     low, ascii = text.lower(), text.isascii()
     # Word tests first (in the lower-cased ASCII paste): most pastes hold no header of either.
-    if not ascii or "server" in low or "via" in low:
+    if not ascii or (("server" in low or "via" in low) and _SERVER_NAME_RE.search(low)):
         for m in _SERVER_RE.finditer(text):
             if "tyk" not in m.group(2).lower():
                 found.append(f"header:{m.group(1).lower()}: {m.group(2)[:40]}")

@@ -25,12 +25,12 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.matching.normalize import normalize, tokens
+from bot.matching.normalize import normalize, split_words, tokens
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -103,7 +103,20 @@ LEXICON: dict[str, str] = {
     "whitelist": "ip",
     "blocklist": "ip",
 }
-_LEXICON_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in LEXICON) + r")\b")
+
+
+def _alternatives(phrases: list[str]) -> str:
+    """`a|b|c` for a regex, grouped by first letter (`q(?:uota|uick)`): the same matches in
+    the same order of preference, but each place tries one group, not every phrase."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for phrase in phrases:
+        groups[phrase[0]].append(re.escape(phrase[1:]))
+    return "|".join(
+        re.escape(first) + "(?:" + "|".join(rest) + ")" for first, rest in groups.items()
+    )
+
+
+_LEXICON_RE = re.compile(r"\b(" + _alternatives(list(LEXICON)) + r")\b")
 _STOP_WORDS = (
     "a an the to of in on for is be has have been with this that and or not no by from at it "
     "its as are was were we our my i you they their them what when why how does do did get gets "
@@ -143,6 +156,32 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in tokens(norm) if w not in _STOP and not w.isdigit()]
 
 
+TERMS_KEPT = 50_000  # words whose term is kept between questions (a bound on memory)
+_TERMS: dict[str, str] = {}  # a word's stemmed term, "" for a stop word or a number
+
+
+def term_set(text: str) -> set[str]:
+    """`set(terms(text))`, each distinct word looked up once (a 4 KB question holds ~600
+    words, a few hundred distinct) and its term kept for the next question."""
+    norm = normalize(text)
+    norm = _LEXICON_RE.sub(lambda m: f"{m.group(1)} {LEXICON[m.group(1)]}", norm)
+    distinct = set(split_words(norm))  # normalised words and lexicon words: single spaces
+    fresh = {word: _term(word) for word in distinct - _TERMS.keys()}
+    if len(_TERMS) + len(fresh) > TERMS_KEPT:
+        _TERMS.clear()
+    _TERMS.update(fresh)
+    found = set(map(_TERMS.get, distinct))  # no Python step per word
+    if None in found:  # another thread cleared the terms meanwhile
+        found = set(map(_term, distinct))
+    found.discard("")
+    return cast(set[str], found)  # no None left
+
+
+def _term(word: str) -> str:
+    """A word's stemmed term, "" for a stop word or a number."""
+    return "" if word in _STOP or word.isdigit() else stem(word)
+
+
 class SymptomIndex:
     """BM25 over each entry's description."""
 
@@ -165,17 +204,31 @@ class SymptomIndex:
             idf = math.log(1 + (self.size - len(per_doc) + 0.5) / (len(per_doc) + 0.5))
             norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[ids] / max(average, 1.0))
             self.postings[term] = (ids, idf * tf * (BM25_K1 + 1) / (tf + norm))
+        # The postings laid end to end (term `k` holds post_docs[starts[k]:starts[k] + sizes[k]]):
+        # a question's hundreds of terms gathered at once, not concatenated one by one.
+        self.term_ids = {term: k for k, term in enumerate(self.postings)}
+        self.sizes = np.array([len(ids) for ids, _ in self.postings.values()], dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])).astype(np.int64)
+        self.post_docs = np.concatenate(
+            [ids for ids, _ in self.postings.values()] or [np.zeros(0, dtype=np.int32)]
+        )
+        self.post_bm25 = np.concatenate(
+            [bm25 for _, bm25 in self.postings.values()] or [np.zeros(0, dtype=np.float64)]
+        )
 
     def words(self, text: str) -> tuple[npt.NDArray[np.float64], float]:
         """Each entry's BM25 for the text on a 0-1 scale (squashed, half at WORDS_HALF, mixed
         with its share of the best entry's by W_RELATIVE), and the best entry's BM25 itself."""
-        hits = [p for p in map(self.postings.get, set(terms(text))) if p is not None]
-        if not hits:
+        known = self.term_ids
+        # The terms in set order, as ever: bincount adds each entry's weights in this order.
+        hits = np.array([known[t] for t in term_set(text) if t in known], dtype=np.int64)
+        if not len(hits):
             return np.zeros(self.size), 0.0
+        sizes = self.sizes[hits]
+        ends = np.cumsum(sizes)
+        at = np.arange(ends[-1]) + np.repeat(self.starts[hits] - (ends - sizes), sizes)
         scores = np.bincount(
-            np.concatenate([h[0] for h in hits]),
-            weights=np.concatenate([h[1] for h in hits]),
-            minlength=self.size,
+            self.post_docs[at], weights=self.post_bm25[at], minlength=self.size
         ).astype(np.float64)
         top = float(scores.max())
         squashed = scores / (scores + WORDS_HALF)

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.matching.extract import MAX_FRAGMENTS, extract
-from bot.matching.normalize import normalize
+from bot.matching.normalize import _SPELLING, british, normalize, split_words, tokens
+from bot.matching.symptoms import LEXICON, term_set, terms
 
 
 def fragments(text: str) -> dict[str, str]:
@@ -102,6 +103,21 @@ def test_normalize_is_idempotent(text: str) -> None:
     assert normalize(once) == once
     assert once == once.strip()
     assert "  " not in once
+
+
+@given(st.text(alphabet=st.sampled_from("aZ 0$'.\u2019-é\n"), max_size=40))
+def test_split_words_are_the_tokens_of_a_normalised_text(text: str) -> None:
+    assert split_words(normalize(text)) == tokens(normalize(text))
+
+
+@given(st.lists(st.sampled_from([*LEXICON, "Keys", "expired", "the", "429", "$x", "O'Neil"])))
+def test_term_set_is_the_set_of_terms(words: list[str]) -> None:
+    text = " ".join(words)
+    assert term_set(text) == set(terms(text))
+
+
+def test_every_british_spelling_passes_the_quick_test() -> None:
+    assert all(british(word) for word in _SPELLING)
 
 
 def test_normalize_spelling_quotes_case() -> None:

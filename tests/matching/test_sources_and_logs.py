@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.catalog import load_knowledge
 from bot.matching.extract import extract
 from bot.matching.matcher import Matcher
-from bot.matching.source import other_system_signals
+from bot.matching.source import _SERVER_NAME_RE, _SERVER_RE, other_system_signals
 
 MATCHER = Matcher(load_knowledge())
 START = [
@@ -168,3 +170,15 @@ def test_every_product_passes_the_word_test(mention: str) -> None:
     """The needles before _PRODUCT_RE let every product it knows through."""
     signals = other_system_signals(f"upstream said: {mention} returned an error")
     assert any(s.startswith("product:") for s in signals), mention
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Server", "server", "VIA", "via", '"', "'", ":", " ", "\t", "\n", "<", "x"]
+        )
+    ).map("".join)
+)
+def test_the_server_header_quick_test_passes_every_server_header(text: str) -> None:
+    if _SERVER_RE.search(text):
+        assert _SERVER_NAME_RE.search(text.lower())
