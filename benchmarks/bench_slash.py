@@ -172,9 +172,10 @@ def slack_side() -> None:
         os.nice(19)
 
 
-# A split deployment runs its commands processes on CPUs (pods, machines) of their own. On a
-# benchmark machine with two or more CPUs, `--split` models that by pinning: the commands
-# process and the timing client to the first CPU, everything else to the others.
+# A split deployment runs its other processes on CPUs (pods, machines) of their own. On a
+# benchmark machine with two or more CPUs, `--split` models that by pinning the `all` process,
+# the clicks and the stand-in for Slack to the last CPU; the commands process and the timing
+# client are not pinned (they may run on every CPU, that one included).
 BACKGROUND_CPUS = "BENCH_BACKGROUND_CPUS"  # set by main when pinning: "1" or "1,2,3"
 
 
@@ -344,10 +345,9 @@ def main() -> None:
         vote_burst(int(args.burst[0]), int(args.burst[1]), args.burst[2])
         return
     if args.split and can_pin():
-        first, *rest = sorted(os.sched_getaffinity(0))
-        os.environ[BACKGROUND_CPUS] = ",".join(map(str, rest))
-        os.sched_setaffinity(0, {first})  # the timing client and the commands process
-        print(f"split: commands process and client on CPU {first}, the rest on the others")
+        last = max(os.sched_getaffinity(0))
+        os.environ[BACKGROUND_CPUS] = str(last)
+        print(f"split: the all process, the clicks and Slack's stand-in pinned to CPU {last}")
     fake_port = free_port()
     fake = subprocess.Popen(
         [sys.executable, __file__, "--fake-slack", str(fake_port)], preexec_fn=slack_side
