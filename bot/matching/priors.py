@@ -8,9 +8,9 @@ is capped at ±PRIOR_CAP: it breaks near-ties but never beats a clearly better t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 PRIOR_CAP = 0.04
 HALF_LIFE_DAYS = 90.0
@@ -59,4 +59,73 @@ def prior_factors(votes: Iterable[VoteFact], now: datetime) -> dict[str, float]:
     return out
 
 
-__all__ = ["HALF_LIFE_DAYS", "PRIOR_CAP", "VoteFact", "prior_factors", "verdicts"]
+def _entries_of(fact: VoteFact) -> tuple[str, ...]:
+    """The entries a vote speaks about: the one it was on, and the one chosen instead."""
+    return (fact.entry_id, fact.chosen_entry_id) if fact.chosen_entry_id else (fact.entry_id,)
+
+
+class PriorBook:
+    """Every vote (by its id) and the priors they give, kept between refreshes so that new votes
+    cost a refresh as much as they touch, not the whole history: an entry's factor depends only
+    on the votes about it, so only the entries a changed vote speaks about are computed again.
+    The others' decay is brought up to date by a full recompute at most every `RECOMPUTE_AFTER`
+    (from memory: a half-life of 90 days moves nothing in that time)."""
+
+    RECOMPUTE_AFTER = timedelta(minutes=10)
+
+    def __init__(self) -> None:
+        self.facts: dict[int, VoteFact] = {}
+        self.factors: dict[str, float] = {}
+        self._about: dict[str, set[int]] = {}  # entry id -> ids of the votes about it
+        self._computed_at: datetime | None = None
+
+    def reset(self, facts: Mapping[int, VoteFact], now: datetime) -> dict[str, float]:
+        """Start again from every vote; the priors."""
+        self.facts = dict(facts)
+        self._about = {}
+        for vote_id, fact in self.facts.items():
+            for entry_id in _entries_of(fact):
+                self._about.setdefault(entry_id, set()).add(vote_id)
+        return self._recompute(now)
+
+    def update(self, changed: Mapping[int, VoteFact], now: datetime) -> dict[str, float]:
+        """Take in new and changed votes (by id); the priors."""
+        affected: set[str] = set()
+        for vote_id, fact in changed.items():
+            old = self.facts.get(vote_id)
+            if old == fact:
+                continue
+            if old is not None:
+                for entry_id in _entries_of(old):
+                    self._about[entry_id].discard(vote_id)
+                    affected.add(entry_id)
+            self.facts[vote_id] = fact
+            for entry_id in _entries_of(fact):
+                self._about.setdefault(entry_id, set()).add(vote_id)
+                affected.add(entry_id)
+        if self._computed_at is None or now - self._computed_at >= self.RECOMPUTE_AFTER:
+            return self._recompute(now)
+        about = {vote_id for entry_id in affected for vote_id in self._about.get(entry_id, ())}
+        fresh = prior_factors((self.facts[vote_id] for vote_id in sorted(about)), now)
+        for entry_id in affected:
+            if entry_id in fresh:
+                self.factors[entry_id] = fresh[entry_id]
+            else:
+                self.factors.pop(entry_id, None)
+        return dict(self.factors)
+
+    def _recompute(self, now: datetime) -> dict[str, float]:
+        # In vote id order here and above: of two equally recent verdicts, the later vote's wins.
+        self.factors = prior_factors((self.facts[i] for i in sorted(self.facts)), now)
+        self._computed_at = now
+        return dict(self.factors)
+
+
+__all__ = [
+    "HALF_LIFE_DAYS",
+    "PRIOR_CAP",
+    "PriorBook",
+    "VoteFact",
+    "prior_factors",
+    "verdicts",
+]

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
@@ -20,13 +20,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.catalog import Entry, load_knowledge
 from bot.config import Settings
 from bot.matching.matcher import Matcher
-from bot.matching.priors import prior_factors
+from bot.matching.priors import PriorBook
 from bot.store import repository as repo
 from bot.store.database import first_line, make_engine, session_factory, setup_lock, upgrade
 from bot.store.models import CatalogState
 from bot.store.writes import WriteGate
 
 log = logging.getLogger("bot.service")
+# A refresh reads only the votes changed since the last one (and this far back, for votes
+# written before it but committed after), and every vote again every VOTES_REREAD_SECONDS.
+VOTES_OVERLAP_SECONDS = 60.0
+VOTES_REREAD_SECONDS = 600.0
 
 
 def knowledge_fingerprint(directory: Path | None = None) -> str:
@@ -65,6 +69,9 @@ class ServiceCore:
         self._snapshot: tuple[Matcher, dict[str, Entry]] | None = None
         self._seen_version: int | None = None
         self._seen_votes: tuple[int, Any] | None = None
+        self._prior_book = PriorBook()  # the votes read so far and their priors
+        self._votes_read_at: datetime | None = None  # the last read of votes (all or changed)
+        self._votes_full_at: datetime | None = None  # the last read of every vote
         self._checked_at = 0.0
         self._pruned_at = 0.0
         self._lock = threading.Lock()  # one refresh at a time
@@ -170,10 +177,9 @@ class ServiceCore:
             if not rebuild and votes == self._seen_votes:
                 self._checked_at = time.monotonic()
                 return
-            facts = repo.vote_facts(s)
+            priors = self._read_priors(s, votes[0])
             entries = repo.load_entries(s) if rebuild else []
             learned = repo.learned_aliases(s) if rebuild else []
-        priors = prior_factors(facts, datetime.now(UTC))
         if rebuild or self._snapshot is None:
             self._snapshot = (Matcher(entries, priors, learned), {e.id: e for e in entries})
             self.rebuilds += 1
@@ -181,6 +187,21 @@ class ServiceCore:
             self._snapshot = (self._snapshot[0].with_priors(priors), self._snapshot[1])
         self._seen_version, self._seen_votes = version, votes
         self._checked_at = time.monotonic()
+
+    def _read_priors(self, s: Session, count: int) -> dict[str, float]:
+        """The priors after reading the votes changed since the last refresh (all of them the
+        first time, every VOTES_REREAD_SECONDS, and when the count says some were deleted)."""
+        now = datetime.now(UTC)
+        book, read_at, full_at = self._prior_book, self._votes_read_at, self._votes_full_at
+        recent = full_at is not None and (now - full_at).total_seconds() < VOTES_REREAD_SECONDS
+        if read_at is not None and recent:
+            # A vote written just before the last read may commit after it: read back a while.
+            changed = repo.vote_facts_by_id(s, read_at - timedelta(seconds=VOTES_OVERLAP_SECONDS))
+            if len(book.facts.keys() | changed.keys()) == count:
+                self._votes_read_at = now
+                return book.update(changed, now)
+        self._votes_read_at = self._votes_full_at = now
+        return book.reset(repo.vote_facts_by_id(s), now)
 
     def entry(self, entry_id: str) -> Entry | None:
         """One entry of the current snapshot."""

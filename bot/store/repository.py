@@ -405,6 +405,17 @@ def vote_facts(session: Session) -> list[VoteFact]:
     return [VoteFact(e, u, bool(h), c, aware(at)) for e, u, h, c, at in rows]
 
 
+def vote_facts_by_id(session: Session, since: datetime | None = None) -> dict[int, VoteFact]:
+    """The votes changed at or after `since` (every vote without it), by vote id."""
+    query = select(
+        Vote.id, Vote.entry_id, Vote.user_id, Vote.helpful, Vote.chosen_entry_id, Vote.updated_at
+    )
+    if since is not None:
+        query = query.where(Vote.updated_at >= since)
+    rows = session.execute(query)
+    return {i: VoteFact(e, u, bool(h), c, aware(at)) for i, e, u, h, c, at in rows}
+
+
 def vote_fact(vote: Vote) -> VoteFact:
     """One vote as the priors read it."""
     return VoteFact(

@@ -6,14 +6,17 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.config import Settings
+from bot.matching.priors import prior_factors
 from bot.service import EditError, Service
-from bot.store.models import AliasRow, QueryLog
+from bot.store import repository as repo
+from bot.store.models import AliasRow, QueryLog, Vote
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.jsonl"
 A = "400-key-not-authorized"
@@ -224,6 +227,37 @@ def test_votes_swap_priors_without_rebuilding_the_index(service: Service) -> Non
     assert after.index is before.index and service.rebuilds == rebuilds
     service.edit_entry("edit", by="ops", entry_id=A, changes={"note": "a catalog change"})
     assert service.rebuilds == rebuilds + 1 and service.matcher().index is not before.index
+
+
+def priors_from_every_vote(service: Service) -> dict[str, float]:
+    """The priors computed afresh from every stored vote (what a refresh used to do)."""
+    with service.session() as s:
+        votes = repo.vote_facts_by_id(s)
+    return prior_factors([votes[i] for i in sorted(votes)], datetime.now(UTC))
+
+
+def test_refreshes_after_new_changed_and_deleted_votes_give_the_priors_of_every_vote(
+    service: Service,
+) -> None:
+    answers = [ask(service, JWT_NEAR_TIE, f"UR{n}") for n in range(6)]
+    service.vote(answers[0][0], answers[0][1], "UR0", helpful=True)
+    service.refresh()  # the first refresh reads every vote; the next ones what changed
+    for n, (query_id, shown) in enumerate(answers[1:], start=1):
+        service.vote(query_id, shown, f"UR{n}", helpful=n % 2 == 0)
+    service.refresh()
+    assert service.matcher().priors == pytest.approx(priors_from_every_vote(service), abs=1e-9)
+    # A second click changes a vote; another person's correction names another entry.
+    service.vote(answers[1][0], answers[1][1], "UR1", helpful=True)
+    service.vote(answers[2][0], answers[2][1], "UR2", helpful=False, chosen_entry_id=C)
+    service.refresh()
+    assert C in service.matcher().priors
+    assert service.matcher().priors == pytest.approx(priors_from_every_vote(service), abs=1e-9)
+    with service.session() as s:  # a vote gone (its answer deleted): the count says so
+        s.execute(delete(Vote).where(Vote.query_id == answers[2][0]))
+    service.vote(answers[3][0], answers[3][1], "UR3", helpful=True)  # ... the count unchanged
+    service.refresh()
+    assert C not in service.matcher().priors
+    assert service.matcher().priors == pytest.approx(priors_from_every_vote(service), abs=1e-9)
 
 
 def test_another_replica_rebuilds_in_the_background_and_answers_meanwhile(
