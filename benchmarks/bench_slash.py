@@ -16,6 +16,7 @@ client shares its interpreter with neither (as with the real Slack, they come fr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -174,8 +175,9 @@ def slack_side() -> None:
 
 # A split deployment runs its other processes on CPUs (pods, machines) of their own. On a
 # benchmark machine with two or more CPUs, `--split` models that by pinning the `all` process,
-# the clicks and the stand-in for Slack to the last CPU; the commands process and the timing
-# client are not pinned (they may run on every CPU, that one included).
+# the clicks and the stand-in for Slack to the last CPU (on PostgreSQL, the backends serving
+# the `all` process too); the commands process, its backends and the timing client are not
+# pinned (they may run on every CPU, that one included).
 BACKGROUND_CPUS = "BENCH_BACKGROUND_CPUS"  # set by main when pinning: "1" or "1,2,3"
 
 
@@ -193,6 +195,55 @@ def background_cpus() -> None:
     cpus = os.environ.get(BACKGROUND_CPUS)
     if cpus:
         os.sched_setaffinity(0, {int(cpu) for cpu in cpus.split(",")})
+
+
+ALL_APPLICATION = "tykbot-all"  # the PostgreSQL application_name of the `all` process
+
+
+class PinDatabaseWork:
+    """In a pinned split run on PostgreSQL: keep moving the database backends that serve the
+    `all` process (found by application_name) to the background CPUs, so the database work the
+    clicks cause is off the commands process's CPU too, as on a database server of its own.
+    The commands process's own backends are not pinned."""
+
+    def __init__(self, url: str) -> None:
+        from bot.store.database import make_engine
+
+        self.engine = make_engine(url)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PinDatabaseWork:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.engine.dispose()
+
+    def _run(self) -> None:
+        from sqlalchemy import text
+
+        cpus = {int(cpu) for cpu in os.environ[BACKGROUND_CPUS].split(",")}
+        query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+        pinned: set[int] = set()
+        while not self.stop.wait(0.05):
+            with self.engine.connect() as conn:
+                pids = {
+                    int(pid) for pid in conn.execute(query, {"name": ALL_APPLICATION}).scalars()
+                }
+            for pid in pids - pinned:
+                try:
+                    os.sched_setaffinity(pid, cpus)
+                    pinned.add(pid)
+                except OSError:
+                    pass  # gone already
+
+
+def with_application_name(url: str, name: str) -> str:
+    """A PostgreSQL URL whose connections carry this application_name."""
+    return f"{url}{'&' if '?' in url else '?'}application_name={name}"
 
 
 def serve_fake_slack(port: int) -> None:
@@ -260,10 +311,18 @@ def run(
     with open(keep, "wb") if keep else tempfile.TemporaryFile() as log:
         servers: list[subprocess.Popen[bytes]] = []
         events_port = port
+        pin_database = False
         if split:
             # The split deployment: slash commands to one process, the rest to another.
             events_port = free_port()
             events_env = {**env, "PORT": str(events_port), "TYKBOT_ROLE": "all"}
+            pin_database = bool(os.environ.get(BACKGROUND_CPUS)) and env["DATABASE_URL"].startswith(
+                "postgresql"
+            )
+            if pin_database:
+                events_env["DATABASE_URL"] = with_application_name(
+                    env["DATABASE_URL"], ALL_APPLICATION
+                )
             servers.append(
                 subprocess.Popen(
                     command,
@@ -289,9 +348,15 @@ def run(
             wait_up(port, proc)
             wait_up(events_port, servers[0])
             path = COMMANDS_PATH if split else "/slack/events"
-            timings, sample = measure(
-                port, pastes, requests, warmup, start_burst if votes else None, path
+            pinning = (
+                PinDatabaseWork(env["DATABASE_URL"])
+                if split and pin_database
+                else contextlib.nullcontext()
             )
+            with pinning:
+                timings, sample = measure(
+                    port, pastes, requests, warmup, start_burst if votes else None, path
+                )
             for voter in voters:
                 out, _ = voter.communicate(timeout=120)
                 label = f"{label} ({out.strip()})"
