@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     tykbot_answers_first_ms: float = Field(default=500.0, ge=0, le=2000)
     # `all`: this process does everything. `commands`: it is where the deployment routes slash
     # commands (/slack/commands); it runs only the jobs its own requests start and leaves the
-    # queue's leftovers, retries and pruning to the `all` processes (at least one must run).
+    # queue's leftovers, retries and pruning to the `all` processes (should none run, it takes
+    # a job once nobody did for three leases: slow, but nothing acknowledged is lost).
     tykbot_role: Literal["all", "commands"] = "all"
     # Bookkeeping (processed events, handled messages, thread replies, finished jobs) older
     # than this is pruned as it goes (hourly), and query texts and vote reasons as old are
