@@ -197,6 +197,12 @@ def background_cpus() -> None:
         os.sched_setaffinity(0, {int(cpu) for cpu in cpus.split(",")})
 
 
+def background_side() -> None:
+    """The `all` process of a split run: on the background CPUs, yielding to the rest."""
+    background_cpus()
+    os.nice(19)
+
+
 ALL_APPLICATION = "tykbot-all"  # the PostgreSQL application_name of the `all` process
 
 
@@ -236,6 +242,7 @@ class PinDatabaseWork:
             for pid in pids - pinned:
                 try:
                     os.sched_setaffinity(pid, cpus)
+                    os.setpriority(os.PRIO_PROCESS, pid, 19)
                     pinned.add(pid)
                 except OSError:
                     pass  # gone already
@@ -329,7 +336,7 @@ def run(
                     env=events_env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    preexec_fn=background_cpus,
+                    preexec_fn=background_side,
                 )
             )
             env = {**env, "TYKBOT_ROLE": "commands"}
