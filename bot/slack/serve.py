@@ -183,7 +183,7 @@ def gunicorn_options(
 
 
 def run_http(slack: SlackApp, settings: Settings) -> None:
-    """Serve /slack/events, /healthz and /metrics on PORT with gunicorn."""
+    """Serve /slack/events, /slack/commands, /healthz and /metrics on PORT with gunicorn."""
     log.info(
         "tykbot: HTTP mode on port %s (POST /slack/events or /slack/commands), role %s",
         settings.port,
