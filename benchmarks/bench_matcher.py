@@ -28,13 +28,20 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 
 
-def pastes() -> list[str]:
-    """Eval pastes plus curl/log pastes padded towards 4 KB."""
-    out = []
+CORPUS = ROOT / "tests" / "corpus" / "cases.jsonl"
+
+
+def paste_kinds() -> dict[str, list[str]]:
+    """The benchmark's pastes by kind: the eval's own, curl transcripts and several pastes in
+    one message (both 4 KB), and 4 KB of prose in the catalog's own words (the worst case)."""
+    kinds: dict[str, list[str]] = {"eval pastes": []}
     if EVAL.exists():
-        out = [json.loads(line)["paste"] for line in EVAL.read_text().splitlines() if line]
+        kinds["eval pastes"] = [
+            json.loads(line)["paste"] for line in EVAL.read_text().splitlines() if line
+        ]
     rng = random.Random(7)
     catalog = load_knowledge()
+    kinds["curl -v, 4 KB"] = []
     for _ in range(100):
         e = rng.choice(catalog)
         headers = "".join(f"< X-Header-{i}: {rng.getrandbits(64):x}\n" for i in range(70))
@@ -45,12 +52,27 @@ def pastes() -> list[str]:
             for i in range(20)
         )
         paste = f"$ curl -v https://gw/x\n< HTTP/1.1 {e.code} X\n{headers}<\n{body}\n{log}"
-        out.append(paste[:4096])
+        kinds["curl -v, 4 KB"].append(paste[:4096])
     vocab = sorted({w for e in catalog for w in normalize(e.cause).split()})
+    kinds["prose of catalog words, 4 KB"] = []
     for _ in range(50):  # worst case: 4 KB of varied prose in the catalog's own words
         lines = [" ".join(rng.choice(vocab) for _ in range(rng.randint(5, 14))) for _ in range(60)]
-        out.append("\n".join(lines)[:4096])
-    return out
+        kinds["prose of catalog words, 4 KB"].append("\n".join(lines)[:4096])
+    # Several pastes in one message: the labelled corpus's pastes joined until 4 KB.
+    corpus = [json.loads(line)["paste"] for line in CORPUS.read_text().splitlines() if line]
+    several = random.Random(3)
+    kinds["several pastes, 4 KB"] = []
+    for _ in range(50):
+        joined = ""
+        while len(joined) < 4096:
+            joined += several.choice(corpus) + "\n\n"
+        kinds["several pastes, 4 KB"].append(joined[:4096])
+    return kinds
+
+
+def pastes() -> list[str]:
+    """Every benchmark paste (paste_kinds), kind after kind."""
+    return [paste for kind in paste_kinds().values() for paste in kind]
 
 
 def long_log(lines: int, seed: int) -> str:
@@ -112,7 +134,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--size", type=int, default=10_000)
     args = ap.parse_args()
-    texts = pastes()
+    kinds = paste_kinds()
+    texts = [paste for kind in kinds.values() for paste in kind]
     print(f"pastes: {len(texts)} (max {max(map(len, texts))} chars), rounds: {args.rounds}")
 
     start = time.perf_counter()
@@ -126,6 +149,9 @@ def main() -> None:
         f"  per paste: median {med:.3f} ms  p99 {p99:.3f} ms  max {worst:.3f} ms"
         f"  (CPU: median {cpu_med:.3f} ms  p99 {cpu_p99:.3f} ms)"
     )
+    for kind, kind_texts in kinds.items():
+        med, p99, worst, _, _ = latency(real, kind_texts, args.rounds)
+        print(f"    {kind + ':':<30} median {med:.3f} ms  p99 {p99:.3f} ms  max {worst:.3f} ms")
     logs = [long_log(10_000, seed) for seed in range(3)]
     med, p99, worst, cpu_med, cpu_p99 = latency(real, logs, args.rounds)
     print(
