@@ -47,6 +47,10 @@ class _Caseless:
             return self.lower.finditer(low)
         return self.any_case.finditer(text)
 
+    def search(self, text: str, low: str) -> re.Match[str] | None:
+        """The first match in `text`, `low` being `text.lower()` (read its span, as above)."""
+        return self.lower.search(low) if text.isascii() else self.any_case.search(text)
+
 
 def _caseless(pattern: str) -> _Caseless:
     return _Caseless(re.compile(pattern, re.IGNORECASE), re.compile(pattern))
@@ -66,7 +70,7 @@ _VENDOR_HEADER_RE = _caseless(
 )
 # What every vendor header above starts with.
 _VENDOR_PREFIXES = ("x-", "cf-", "apigee", "fly-", "ocp-")
-_BEARER_CHALLENGE_RE = re.compile(r"(?i)www-authenticate:\s*bearer\b[^\n]*\berror=")
+_BEARER_CHALLENGE_RE = _caseless(r"www-authenticate:\s*bearer\b[^\n]*\berror=")
 # Body shapes of other systems, each with words one of which every match holds in lower case:
 # a paste holding none skips the regex (only ASCII pastes; case-insensitive matching folds a
 # few other letters).
@@ -160,7 +164,7 @@ def other_system_signals(text: str) -> list[str]:
     if not ascii or any(prefix in low for prefix in _VENDOR_PREFIXES):
         for m in _VENDOR_HEADER_RE.finditer(text, low):
             found.append(f"header:{m.group(1).lower()}")
-    if "uthenticate" in text and _BEARER_CHALLENGE_RE.search(text):
+    if "uthenticate" in text and _BEARER_CHALLENGE_RE.search(text, low):
         found.append("header:www-authenticate bearer error")
     for name, needles, pattern in _BODY_SHAPES:
         if ascii and not any(needle in low for needle in needles):
