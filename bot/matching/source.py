@@ -18,7 +18,7 @@ kinds with AGAINST_WEIGHTS and sets them against TYK_WEIGHTS.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 AGAINST_WEIGHTS: dict[str, float] = {"header": 1.0, "body": 1.0, "said": 2.0, "product": 0.5}
@@ -68,8 +68,9 @@ _VENDOR_HEADER_RE = _caseless(
     r"|x-github-[\w-]+|x-goog-[\w-]+|x-cloud-trace-context|x-vercel-id|fly-request-id"
     r"|x-akamai-[\w-]+|x-fastly-[\w-]+|x-kestrel[\w-]*|ocp-apim-[\w-]+)[\"']?\s*:"
 )
-# A word every vendor header above starts with (see _WORD_TESTS).
+# A word every vendor header above starts with (see _WORD_TESTS), and how it starts.
 _VENDOR_WORDS = frozenset(("x", "cf", "apigee", "fly", "ocp"))
+_VENDOR_STARTS = ("x-", "cf-", "apigee", "fly-", "ocp-")
 _BEARER_CHALLENGE_RE = _caseless(r"www-authenticate:\s*bearer\b[^\n]*\berror=")
 # Body shapes of other systems, each with words one of which every match holds (see
 # _WORD_TESTS) and needles one of which it holds in lower case: a paste holding none of either
@@ -197,6 +198,47 @@ _WORD_TESTS = frozenset(
 _NOT_ALNUM = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 
 
+def _places(low: str, needles: Iterable[str]) -> list[int]:
+    """Where each needle stands in `low` (overlaps too), in order."""
+    found = []
+    for needle in needles:
+        at = low.find(needle)
+        while at >= 0:
+            found.append(at)
+            at = low.find(needle, at + 1)
+    return sorted(found)
+
+
+def _matches_from(regex: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """`regex.finditer(text)` when every match starts at one of `starts` (in order): a match
+    attempt at a few places instead of the regex engine's attempt at every place."""
+    end = 0
+    for start in starts:
+        if start >= end and (m := regex.match(text, start)):  # lookbehinds see before start
+            end = m.end()
+            yield m
+
+
+def _products(text: str, low: str, held: frozenset[str]) -> Iterator[re.Match[str]]:
+    """`_PRODUCT_RE.finditer(text, low)`, `held` being the words of _WORD_TESTS the paste holds.
+
+    In an ASCII paste only the lines from the first needle of a held word to the last are read:
+    every match holds a needle of its word and no match spans lines."""
+    if not text.isascii():
+        return _PRODUCT_RE.any_case.finditer(text)
+    needles = [
+        needle for word in held.intersection(_PRODUCT_WORDS) for needle in _PRODUCT_WORDS[word]
+    ]
+    firsts = [at for needle in needles if (at := low.find(needle)) >= 0]
+    if not firsts:
+        return iter(())
+    last = max(low.rfind(needle) for needle in needles)
+    end = low.find("\n", last)
+    return _PRODUCT_RE.lower.finditer(
+        low, low.rfind("\n", 0, min(firsts)) + 1, len(low) if end < 0 else end
+    )
+
+
 def ascii_words(low: str) -> list[str]:
     """The runs of letters and digits of a lower-cased ASCII text, in order."""
     return low.translate(_NOT_ALNUM).split()
@@ -217,7 +259,12 @@ def other_system_signals(text: str, words: list[str] | None = None) -> list[str]
             if "tyk" not in m.group(2).lower():
                 found.append(f"header:{m.group(1).lower()}: {m.group(2)[:40]}")
     if not held.isdisjoint(_VENDOR_WORDS):
-        for m in _VENDOR_HEADER_RE.finditer(text, low):
+        vendor_headers = (
+            _matches_from(_VENDOR_HEADER_RE.lower, low, _places(low, _VENDOR_STARTS))
+            if ascii
+            else _VENDOR_HEADER_RE.any_case.finditer(text)
+        )
+        for m in vendor_headers:
             found.append(f"header:{m.group(1).lower()}")
     if "uthenticate" in text and _BEARER_CHALLENGE_RE.search(text, low):
         found.append("header:www-authenticate bearer error")
@@ -228,13 +275,8 @@ def other_system_signals(text: str, words: list[str] | None = None) -> list[str]
             found.append(f"body:{name}")
     if all(key in text for key in _SPRING_KEYS):
         found.append("body:spring boot error")
-    if not ascii or any(
-        needle in low
-        for word in held.intersection(_PRODUCT_WORDS)
-        for needle in _PRODUCT_WORDS[word]
-    ):
-        for m in _PRODUCT_RE.finditer(text, low):
-            found.append(f"product:{m.group(1).lower()}")
+    for m in _products(text, low, held):
+        found.append(f"product:{m.group(1).lower()}")
     if "gateway" in low or "tyk" in low or "forward" in low or "directly" in low:
         found.extend(
             f"said:{text[m.start() : m.end()][:60]}" for m in _NOT_THROUGH_RE.finditer(text, low)
