@@ -85,12 +85,20 @@ class Clues:
     text: str = ""  # the paste itself (quotes folded), for symptom questions
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
     _ranks: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    # Each raw text added so far and its cleaned form ("" if it holds no fragment): a paste
+    # offers the same text many times (a quoted value, its field, its line). Emptied by finish.
+    _cleaned: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def add_fragment(self, text: str, kind: str, rank: int = 1) -> None:
         """Keep a cleaned fragment once (the strongest kind and best rank win); `rank` orders
         fragments for `finish` (0: error line, 1: last or request line, 2: other lines)."""
-        cleaned = _clean(text)
-        if len(cleaned) < 3 or not _LETTERS_RE.search(cleaned):
+        cleaned = self._cleaned.get(text)
+        if cleaned is None:
+            cleaned = _clean(text)
+            if len(cleaned) < 3 or not _LETTERS_RE.search(cleaned):
+                cleaned = ""
+            self._cleaned[text] = cleaned
+        if not cleaned:
             return
         at = self._positions.get(cleaned)
         if at is not None:
@@ -108,6 +116,7 @@ class Clues:
         self.fragments = [self.fragments[i] for i in order]
         self._ranks = [(self._ranks[i][0], n) for n, i in enumerate(order)]
         self._positions = {f.text: n for n, f in enumerate(self.fragments)}
+        self._cleaned.clear()
 
     def add_code(self, code: int, strength: str) -> None:
         """Record a status code clue (the strongest sighting wins)."""
@@ -119,7 +128,9 @@ _LETTERS_RE = re.compile(r"[A-Za-z]{2}")
 
 
 def _clean(text: str) -> str:
-    text = fold_quotes(text[: 2 * MAX_FRAGMENT_CHARS]).replace("\\n", " ").replace('\\"', '"')
+    text = fold_quotes(text[: 2 * MAX_FRAGMENT_CHARS])
+    if "\\" in text:  # most fragments hold no escape: one scan instead of two replaces
+        text = text.replace("\\n", " ").replace('\\"', '"')
     return " ".join(text.split())[:MAX_FRAGMENT_CHARS]  # whitespace runs to one space
 
 
@@ -172,13 +183,20 @@ def _tyk_signals(low: str) -> list[str]:
     return found
 
 
-_VERSION_RE = re.compile(
-    r"(?:tyk[ -]?gateway[:\s/-]*v?|tyk[:\s]+v|gateway[:\s]+v)(\d{1,2}\.\d+(?:\.\d+)?)(?![\d.])"
+# A version string: `tyk[ -]?gateway[:\s/-]*v?`, `tyk[:\s]+v` or `gateway[:\s]+v`, then the
+# version. Two regexes, each starting with its literal (the regex engine then skips to it); the
+# leftmost match of the two is the match of their alternation (they never start at one place).
+_VERSION_NUMBER = r"(\d{1,2}\.\d+(?:\.\d+)?)(?![\d.])"
+_VERSION_RES = (
+    re.compile(r"tyk(?:[ -]?gateway[:\s/-]*v?|[:\s]+v)" + _VERSION_NUMBER),
+    re.compile(r"gateway[:\s]+v" + _VERSION_NUMBER),
 )
-_LEVEL_MESSAGE_RE = re.compile(r"\blevel=\w+ message=")
-_LEVEL_MSG_RE = re.compile(r"\blevel=\w+ msg=")
-_LEGACY_TIME_RE = re.compile(r"\btime=\"[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d\"")
-_RFC3339_TIME_RE = re.compile(r"\btime=\"?\d{4}-\d\d-\d\dT")
+# `\bkey=` written `key=(?<!\wkey=)`: the same matches, and the regex engine skips to the
+# literal instead of trying every place (a 4 KB log costs a few µs, not 50).
+_LEVEL_MESSAGE_RE = re.compile(r"level=(?<!\wlevel=)\w+ message=")
+_LEVEL_MSG_RE = re.compile(r"level=(?<!\wlevel=)\w+ msg=")
+_LEGACY_TIME_RE = re.compile(r"time=(?<!\wtime=)\"[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d\"")
+_RFC3339_TIME_RE = re.compile(r"time=(?<!\wtime=)\"?\d{4}-\d\d-\d\dT")
 
 
 def extract(text: str) -> Clues:
@@ -190,14 +208,15 @@ def extract(text: str) -> Clues:
     # Repeated lines fold: the rest of the reading needs each line's shape only once.
     distinct = "\n".join(line for line, rank in zip(raw, ranks, strict=True) if rank != FOLDED)
     clues = Clues(text=distinct)
-    _codes(distinct, clues)
+    low = distinct.lower()
+    _codes(distinct, low, clues)
     _structured_fragments(folded, lines, ranks, clues)
     _line_fragments(lines, ranks, clues)
     if len(folded) <= MAX_FRAGMENT_CHARS and "\n" not in folded.strip():
         clues.add_fragment(folded, "text")
-    clues.tyk_signals = _tyk_signals(distinct.lower())
+    clues.tyk_signals = _tyk_signals(low)
     clues.other_signals = other_system_signals(distinct)
-    _version(distinct, clues)
+    _version(distinct, low, clues)
     clues.finish()
     return clues
 
@@ -350,15 +369,17 @@ JSONRPC_CODES: dict[int, int] = {
 _JSONRPC_CODE_RE = re.compile(r"\"code\"\s*:\s*(-3\d{4})\b")
 
 
-def _codes(text: str, clues: Clues) -> None:
-    for m in _STATUS_LINE_RE.finditer(text):
-        clues.add_code(int(m.group(1)), "status-line")
+def _codes(text: str, low: str, clues: Clues) -> None:
+    """Status codes: status lines, fields, numbers, spelled out and reason phrases; `low` is
+    `text.lower()`."""
+    if "http/" in low:  # every status line holds it (no other letter folds to `h`, `t`, `p`)
+        for m in _STATUS_LINE_RE.finditer(text):
+            clues.add_code(int(m.group(1)), "status-line")
     if '"jsonrpc"' in text:
         for m in _JSONRPC_CODE_RE.finditer(text):
             status = JSONRPC_CODES.get(int(m.group(1)))
             if status:
                 clues.add_code(status, "field")
-    low = text.lower()
     field_before: dict[str, bool] = {}  # a log repeats its lines: each context is read once
     for m in _CODE_RE.finditer(text):
         start, end = m.span()
@@ -392,6 +413,8 @@ def _codes(text: str, clues: Clues) -> None:
 
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
+        if "\\" not in value:  # without an escape JSON reads (or fails to read) the same text
+            return value[1:-1]
         try:
             decoded = json.loads(value)
             return decoded if isinstance(decoded, str) else value[1:-1]
@@ -417,11 +440,12 @@ RESPONSE_FLAGS: dict[str, str] = {
     "CDC": "Client closed request",
 }
 _FLAG_RE = re.compile(r"response_flag\"?\s*[=:]\s*\"?([A-Z]{3})\b")
-_QUIET_LEVEL_RE = re.compile(r"\blevel\"?\s*[=:]\s*\"?(?:info|debug|trace)\b")
+_QUIET_LEVEL_RE = re.compile(r"level(?<!\wlevel)\"?\s*[=:]\s*\"?(?:info|debug|trace)\b")
 
 
 def _line_of(starts: list[int], pos: int) -> int:
-    return max(0, bisect.bisect_right(starts, pos) - 1)
+    """The line holding `pos`, `starts` being where each line starts (from 0)."""
+    return bisect.bisect_right(starts, pos) - 1  # at least 0: starts[0] is 0
 
 
 def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: Clues) -> None:
@@ -514,9 +538,9 @@ def _line_fragments(lines: list[str], ranks: list[int], clues: Clues) -> None:
             clues.add_fragment(stripped, "line", rank)
 
 
-def _version(text: str, clues: Clues) -> None:
-    low = text.lower()
-    m = _VERSION_RE.search(low) if ("tyk" in low or "gateway" in low) else None
+def _version(text: str, low: str, clues: Clues) -> None:
+    found = [m for regex in _VERSION_RES if (m := regex.search(low))]
+    m = min(found, key=lambda m: m.start()) if found else None
     if m:
         clues.version, clues.version_hint = f"=={m.group(1)}", f"version string {m.group(0)!r}"
     elif ("level=" in text and _LEVEL_MESSAGE_RE.search(text)) or (

@@ -18,7 +18,7 @@ kinds with AGAINST_WEIGHTS and sets them against TYK_WEIGHTS.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 AGAINST_WEIGHTS: dict[str, float] = {"header": 1.0, "body": 1.0, "said": 2.0, "product": 0.5}
@@ -47,6 +47,10 @@ class _Caseless:
             return self.lower.finditer(low)
         return self.any_case.finditer(text)
 
+    def search(self, text: str, low: str) -> re.Match[str] | None:
+        """The first match in `text`, `low` being `text.lower()` (read its span, as above)."""
+        return self.lower.search(low) if text.isascii() else self.any_case.search(text)
+
 
 def _caseless(pattern: str) -> _Caseless:
     return _Caseless(re.compile(pattern, re.IGNORECASE), re.compile(pattern))
@@ -64,48 +68,64 @@ _VENDOR_HEADER_RE = _caseless(
     r"|x-github-[\w-]+|x-goog-[\w-]+|x-cloud-trace-context|x-vercel-id|fly-request-id"
     r"|x-akamai-[\w-]+|x-fastly-[\w-]+|x-kestrel[\w-]*|ocp-apim-[\w-]+)[\"']?\s*:"
 )
-# What every vendor header above starts with.
-_VENDOR_PREFIXES = ("x-", "cf-", "apigee", "fly-", "ocp-")
-_BEARER_CHALLENGE_RE = re.compile(r"(?i)www-authenticate:\s*bearer\b[^\n]*\berror=")
-# Body shapes of other systems, each with words one of which every match holds in lower case:
-# a paste holding none skips the regex (only ASCII pastes; case-insensitive matching folds a
-# few other letters).
-_BODY_SHAPES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
-    (name, needles, re.compile(pattern))
-    for name, needles, pattern in (
+# A word every vendor header above starts with (see _WORD_TESTS), and how it starts.
+_VENDOR_WORDS = frozenset(("x", "cf", "apigee", "fly", "ocp"))
+_VENDOR_STARTS = ("x-", "cf-", "apigee", "fly-", "ocp-")
+_BEARER_CHALLENGE_RE = _caseless(r"www-authenticate:\s*bearer\b[^\n]*\berror=")
+# Body shapes of other systems, each with words one of which every match holds (see
+# _WORD_TESTS) and needles one of which it holds in lower case: a paste holding none of either
+# skips the regex. The word test first: one set operation, where each needle scans the paste.
+_BODY_SHAPES: tuple[tuple[str, frozenset[str], tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (name, frozenset(words), needles, re.compile(pattern))
+    for name, words, needles, pattern in (
         (
             "oauth2 error_description",
+            ("description",),
             ("error_description",),
             r"(?i)[\"']?error_description[\"']?\s*[:=]",
         ),
         (
             "problem details",
+            ("problem", "traceid"),
             ("application/problem+", "traceid"),
             r"(?i)application/problem\+(?:json|xml)|[\"']traceId[\"']\s*:",
         ),
         (
             "documentation_url",
+            ("url", "uri", "errorlink"),
             ("documentation_url", "doc_url", "error_uri", "errorlink"),
             r"[\"'](?:documentation_url|doc_url|error_uri|errorLink)[\"']\s*:",
         ),
-        ("aws __type", ("__type",), r"[\"']__type[\"']\s*:"),
+        ("aws __type", ("type",), ("__type",), r"[\"']__type[\"']\s*:"),
         (
             "error code fields",
+            ("errorcode", "errorsummary", "faultstring", "fault"),
             ("errorcode", "errorsummary", "fault"),
             r"[\"'](?:errorCode|errorSummary|faultstring|fault)[\"']\s*:",
         ),
-        ("graphql errors", ('"errors', "'errors"), r"[\"']errors[\"']\s*:\s*\["),
-        ("detail field", ('"detail', "'detail"), r"[\"']detail[\"']\s*:"),
-        ("slack ok false", ("false",), r"[\"']ok[\"']\s*:\s*false"),
-        ("statusCode field", ("statuscode",), r"[\"']statusCode[\"']\s*:"),
-        ("nested error object", ('"error', "'error"), r"[\"']error[\"']\s*:\s*\{"),
-        ("typed error", ("_error",), r"[\"']type[\"']\s*:\s*[\"']\w+_error[\"']"),
+        ("graphql errors", ("errors",), ('"errors', "'errors"), r"[\"']errors[\"']\s*:\s*\["),
+        ("detail field", ("detail",), ('"detail', "'detail"), r"[\"']detail[\"']\s*:"),
+        ("slack ok false", ("ok",), ("false",), r"[\"']ok[\"']\s*:\s*false"),
+        ("statusCode field", ("statuscode",), ("statuscode",), r"[\"']statusCode[\"']\s*:"),
+        (
+            "nested error object",
+            ("error",),
+            ('"error', "'error"),
+            r"[\"']error[\"']\s*:\s*\{",
+        ),
+        ("typed error", ("type",), ("_error",), r"[\"']type[\"']\s*:\s*[\"']\w+_error[\"']"),
         (
             "html block page",
+            ("center", "title"),
             ("<center>", "<title>"),
             r"(?i)<center>\s*(?:nginx|openresty|envoy)|<title>[^<]*cloudflare",
         ),
-        ("go default 404", ("404 page not found",), r"(?m)^[ \t]*404 page not found[ \t]*\r?$"),
+        (
+            "go default 404",
+            ("404",),
+            ("404 page not found",),
+            r"(?m)^[ \t]*404 page not found[ \t]*\r?$",
+        ),
     )
 )
 _SPRING_KEYS = ('"timestamp"', '"path"', '"status"', '"error"')
@@ -120,15 +140,31 @@ _PRODUCT_RE = _caseless(
     r"|tyk-pump|tyk-dashboard|tyk-identity-broker|tyk-sink|prefix=[\w-]*pump|prefix=dashboard)"
     r"(?![\w-])"
 )
-# A word every match of _PRODUCT_RE holds (in lower case): an ASCII paste with none skips it.
-_PRODUCT_NEEDLES = (
-    *("kong", "apigee", "envoy", "traefik", "nginx", "openresty", "haproxy", "cloudflare"),
-    *("akamai", "fastly", "execute-api", "amazonaws.com", "aws", "azure-api.net", "azure apim"),
-    *("keycloak", "okta", "auth0", "cognito", "microsoftonline.com", "spring", "django"),
-    *("fastapi", "uvicorn", "gunicorn", "flask", "express-jwt", "laravel", "rails", "kestrel"),
-    *("asp.net", "stripe", "api.github.com", "slack.com", "twilio", "etcd", "consul", "istio"),
-    *("linkerd", "contour", "apollo server", "graphql-depth-limit", "tyk-", "prefix="),
-)
+# A word every match of _PRODUCT_RE holds (see _WORD_TESTS), each with the needles one of which
+# a match holding that word holds in lower case: a paste without skips the regex.
+_PRODUCT_WORDS: dict[str, tuple[str, ...]] = {
+    **{word: (word,) for word in ("kong", "apigee", "envoy", "traefik", "nginx", "openresty")},
+    **{word: (word,) for word in ("haproxy", "cloudflare", "akamai", "fastly", "aws", "okta")},
+    **{word: (word,) for word in ("keycloak", "auth0", "cognito", "spring", "django", "fastapi")},
+    **{word: (word,) for word in ("uvicorn", "gunicorn", "flask", "laravel", "rails", "kestrel")},
+    **{word: (word,) for word in ("stripe", "twilio", "etcd", "consul", "istio", "linkerd")},
+    "contour": ("contour",),
+    "execute": ("execute-api",),
+    "amazonaws": ("amazonaws.com",),
+    "azure": ("azure-api.net", "azure apim"),
+    "microsoftonline": ("microsoftonline.com",),
+    "express": ("express-jwt",),
+    "asp": ("asp.net",),
+    "github": ("api.github.com",),
+    "slack": ("slack.com",),
+    "apollo": ("apollo server",),
+    "graphql": ("graphql-depth-limit",),
+    "pump": ("tyk-pump",),
+    "dashboard": ("tyk-dashboard",),
+    "broker": ("tyk-identity-broker",),
+    "sink": ("tyk-sink",),
+    "prefix": ("prefix=",),
+}
 _NOT_THROUGH_RE = _caseless(
     r"\b(?:not|never|doesn'?t|does not|don'?t|didn'?t|isn'?t|wasn'?t|aren'?t)\s+"
     r"(?:\w+\s+){0,3}?(?:go|goes|going|gone|went|pass|passes|passing|route[sd]?|routing|hit"
@@ -148,30 +184,99 @@ _NOT_THROUGH_RE = _caseless(
 )
 
 
-def other_system_signals(text: str) -> list[str]:
-    """Signals that the paste comes from another system (see the module's table)."""
+# Word tests: each regex above runs only on a paste holding one of its words, a word being a
+# run of ASCII letters and digits in the lower-cased paste. Every match holds its word as a
+# whole run (the characters around it in the pattern are never letters or digits), so a paste
+# without skips a regex that would find nothing. One split of the paste answers them all, where
+# a substring test per word costs a scan of the paste each. Only for ASCII pastes: a
+# case-insensitive regex matches a few other letters (K for `k`, ſ for `s`).
+_SERVER_WORDS = frozenset(("server", "via"))
+_WORD_TESTS = frozenset(
+    _SERVER_WORDS.union(_VENDOR_WORDS, _PRODUCT_WORDS, *(shape[1] for shape in _BODY_SHAPES))
+)
+# Every ASCII character but letters and digits to a space (str.translate's ASCII fast path).
+_NOT_ALNUM = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+
+
+def _places(low: str, needles: Iterable[str]) -> list[int]:
+    """Where each needle stands in `low` (overlaps too), in order."""
+    found = []
+    for needle in needles:
+        at = low.find(needle)
+        while at >= 0:
+            found.append(at)
+            at = low.find(needle, at + 1)
+    return sorted(found)
+
+
+def _matches_from(regex: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """`regex.finditer(text)` when every match starts at one of `starts` (in order): a match
+    attempt at a few places instead of the regex engine's attempt at every place."""
+    end = 0
+    for start in starts:
+        if start >= end and (m := regex.match(text, start)):  # lookbehinds see before start
+            end = m.end()
+            yield m
+
+
+def _products(text: str, low: str, held: frozenset[str]) -> Iterator[re.Match[str]]:
+    """`_PRODUCT_RE.finditer(text, low)`, `held` being the words of _WORD_TESTS the paste holds.
+
+    In an ASCII paste only the lines from the first needle of a held word to the last are read:
+    every match holds a needle of its word and no match spans lines."""
+    if not text.isascii():
+        return _PRODUCT_RE.any_case.finditer(text)
+    needles = [
+        needle for word in held.intersection(_PRODUCT_WORDS) for needle in _PRODUCT_WORDS[word]
+    ]
+    firsts = [at for needle in needles if (at := low.find(needle)) >= 0]
+    if not firsts:
+        return iter(())
+    last = max(low.rfind(needle) for needle in needles)
+    end = low.find("\n", last)
+    return _PRODUCT_RE.lower.finditer(
+        low, low.rfind("\n", 0, min(firsts)) + 1, len(low) if end < 0 else end
+    )
+
+
+def ascii_words(low: str) -> list[str]:
+    """The runs of letters and digits of a lower-cased ASCII text, in order."""
+    return low.translate(_NOT_ALNUM).split()
+
+
+def other_system_signals(text: str, words: list[str] | None = None) -> list[str]:
+    """Signals that the paste comes from another system (see the module's table); `words`, if
+    given, is `ascii_words(text.lower())`."""
     found: list[str] = []
     low, ascii = text.lower(), text.isascii()
-    # Word tests first (in the lower-cased ASCII paste): most pastes hold no header of either.
-    if not ascii or (("server" in low or "via" in low) and _SERVER_NAME_RE.search(low)):
+    # The words of the word tests the paste holds (all of them for a non-ASCII paste).
+    held = _WORD_TESTS
+    if ascii:
+        held = _WORD_TESTS.intersection(ascii_words(low) if words is None else words)
+    # Most pastes hold no header of either kind.
+    if not held.isdisjoint(_SERVER_WORDS) and (not ascii or _SERVER_NAME_RE.search(low)):
         for m in _SERVER_RE.finditer(text):
             if "tyk" not in m.group(2).lower():
                 found.append(f"header:{m.group(1).lower()}: {m.group(2)[:40]}")
-    if not ascii or any(prefix in low for prefix in _VENDOR_PREFIXES):
-        for m in _VENDOR_HEADER_RE.finditer(text, low):
+    if not held.isdisjoint(_VENDOR_WORDS):
+        vendor_headers = (
+            _matches_from(_VENDOR_HEADER_RE.lower, low, _places(low, _VENDOR_STARTS))
+            if ascii
+            else _VENDOR_HEADER_RE.any_case.finditer(text)
+        )
+        for m in vendor_headers:
             found.append(f"header:{m.group(1).lower()}")
-    if "uthenticate" in text and _BEARER_CHALLENGE_RE.search(text):
+    if "uthenticate" in text and _BEARER_CHALLENGE_RE.search(text, low):
         found.append("header:www-authenticate bearer error")
-    for name, needles, pattern in _BODY_SHAPES:
-        if ascii and not any(needle in low for needle in needles):
+    for name, shape_words, needles, pattern in _BODY_SHAPES:
+        if held.isdisjoint(shape_words) or (ascii and not any(n in low for n in needles)):
             continue
         if pattern.search(text) and not (name == "nested error object" and "jsonrpc" in text):
             found.append(f"body:{name}")
     if all(key in text for key in _SPRING_KEYS):
         found.append("body:spring boot error")
-    if not ascii or any(needle in low for needle in _PRODUCT_NEEDLES):
-        for m in _PRODUCT_RE.finditer(text, low):
-            found.append(f"product:{m.group(1).lower()}")
+    for m in _products(text, low, held):
+        found.append(f"product:{m.group(1).lower()}")
     if "gateway" in low or "tyk" in low or "forward" in low or "directly" in low:
         found.extend(
             f"said:{text[m.start() : m.end()][:60]}" for m in _NOT_THROUGH_RE.finditer(text, low)

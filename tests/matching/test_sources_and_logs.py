@@ -9,7 +9,18 @@ from hypothesis import strategies as st
 from bot.catalog import load_knowledge
 from bot.matching.extract import extract
 from bot.matching.matcher import Matcher
-from bot.matching.source import _SERVER_NAME_RE, _SERVER_RE, other_system_signals
+from bot.matching.source import (
+    _BODY_SHAPES,
+    _PRODUCT_RE,
+    _PRODUCT_WORDS,
+    _SERVER_NAME_RE,
+    _SERVER_RE,
+    _SERVER_WORDS,
+    _VENDOR_HEADER_RE,
+    _VENDOR_WORDS,
+    ascii_words,
+    other_system_signals,
+)
 
 MATCHER = Matcher(load_knowledge())
 START = [
@@ -182,3 +193,32 @@ def test_every_product_passes_the_word_test(mention: str) -> None:
 def test_the_server_header_quick_test_passes_every_server_header(text: str) -> None:
     if _SERVER_RE.search(text):
         assert _SERVER_NAME_RE.search(text.lower())
+
+
+_PIECES = ['"', "'", ":", " ", "\t", "\n", "=", "{", "[", "_", "-", "(", ")", ".", "<", ">", "x"]
+_PIECES += ["error", "errors", "errorCode", "fault", "faultstring", "detail", "type", "__type"]
+_PIECES += ["ok", "false", "statusCode", "error_description", "application/problem+json"]
+_PIECES += ["traceId", "doc_url", "error_uri", "errorLink", "center", "title", "nginx"]
+_PIECES += ["cloudflare", "404 page not found", "server", "Via", "cf-ray", "x-kong-a", "apigee"]
+_PIECES += ["aws", "api gateway", "azure", "apim", "tyk", "pump", "prefix", "spring", "boot"]
+
+
+@given(st.lists(st.sampled_from(_PIECES)).map("".join))
+def test_the_word_tests_pass_every_match(text: str) -> None:
+    """Each regex of other_system_signals runs on a paste holding its word (and needle)."""
+    low = text.lower()
+    held = set(ascii_words(low))
+    for name, words, needles, pattern in _BODY_SHAPES:
+        if pattern.search(text):
+            assert not held.isdisjoint(words), name
+            assert any(needle in low for needle in needles), name
+    if _SERVER_RE.search(text):
+        assert not held.isdisjoint(_SERVER_WORDS)
+    if _VENDOR_HEADER_RE.search(text, low):
+        assert not held.isdisjoint(_VENDOR_WORDS)
+    for m in _PRODUCT_RE.finditer(text, low):
+        assert any(
+            needle in m.group().lower()
+            for word in held.intersection(_PRODUCT_WORDS)
+            for needle in _PRODUCT_WORDS[word]
+        ), m.group()
