@@ -197,12 +197,6 @@ def background_cpus() -> None:
         os.sched_setaffinity(0, {int(cpu) for cpu in cpus.split(",")})
 
 
-def background_side() -> None:
-    """The `all` process of a split run: on the background CPUs, yielding to the rest."""
-    background_cpus()
-    os.nice(19)
-
-
 ALL_APPLICATION = "tykbot-all"  # the PostgreSQL application_name of the `all` process
 
 
@@ -242,7 +236,6 @@ class PinDatabaseWork:
             for pid in pids - pinned:
                 try:
                     os.sched_setaffinity(pid, cpus)
-                    os.setpriority(os.PRIO_PROCESS, pid, 19)
                     pinned.add(pid)
                 except OSError:
                     pass  # gone already
@@ -336,7 +329,7 @@ def run(
                     env=events_env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    preexec_fn=background_side,
+                    preexec_fn=background_cpus,
                 )
             )
             env = {**env, "TYKBOT_ROLE": "commands"}
