@@ -421,6 +421,9 @@ def main() -> None:
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TYKBOT_"))}
+        ignored = sorted(k for k in os.environ if k.startswith("TYKBOT_"))
+        if ignored:  # the servers get the bench's own settings; --set passes one on
+            print(f"ignoring {', '.join(ignored)} from the environment (use --set KEY=VALUE)")
         env.update(
             SLACK_BOT_TOKEN=TOKEN,
             SLACK_SIGNING_SECRET=SECRET,
