@@ -181,6 +181,7 @@ _NOT_THROUGH_RE = _caseless(
     r"|\b(?:gateway|tyk)\s+(?:only|just)\s+(?:forwards|passes|proxies|relays)\b"
     r"|\bcomes?\s+from\s+(?:our\s+own|the\s+upstream|the\s+backend|the\s+service\s+itself)"
     r"|\bnot\s+(?:from\s+)?tyk\b|\bisn'?t\s+(?:coming\s+from\s+)?tyk\b"
+    r"|\bnot\s+(?:from\s+)?(?:the|our)\s+(?:api[ -])?gateway\b(?!\s*(?:timeout|timed|error))"
 )
 
 

@@ -88,6 +88,18 @@ def test_other_systems_using_tyks_words_are_not_confident() -> None:
         assert not MATCHER.match(paste).confident, paste
 
 
+def test_saying_the_gateway_is_not_the_source_counts_against_tyk() -> None:
+    """`…, not the gateway` names another source; `not the gateway timeout` does not."""
+    assert not MATCHER.match(
+        "Error: dial to vault failed: remote error: tls: bad certificate\n"
+        "(from our secrets sidecar, not the gateway)"
+    ).confident
+    assert other_system_signals("it comes from the billing service, not from our API gateway")
+    assert not other_system_signals("502 but it's not the gateway timeout we saw last week")
+    result = MATCHER.match('{"error": "Key has expired, please renew"}\nnot the gateway timeout')
+    assert result.confident
+
+
 def test_tyks_own_marks_outweigh_a_server_header() -> None:
     paste = (
         "HTTP/1.1 403 Forbidden\nServer: nginx\nX-Generator: tyk.io\n\n"
