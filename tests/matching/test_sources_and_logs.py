@@ -94,7 +94,23 @@ def test_saying_the_gateway_is_not_the_source_counts_against_tyk() -> None:
         "Error: dial to vault failed: remote error: tls: bad certificate\n"
         "(from our secrets sidecar, not the gateway)"
     ).confident
-    assert other_system_signals("it comes from the billing service, not from our API gateway")
+    for said in (
+        "it comes from the billing service, not from our API gateway",
+        "the gateway is not involved here",
+        "Tyk isn't in the path for this call",
+        "there is no gateway in between",
+        "the request never reaches tyk",
+        "nothing to do with the gateway",
+    ):
+        assert other_system_signals(said), said
+    assert not other_system_signals("the gateway is involved, tyk is in the path")
+    # A direct call that works says the gateway is the difference: evidence for it.
+    works_directly = (
+        "calling the backend directly works fine, but through tyk we get "
+        '{"error": "Key not authorised"}'
+    )
+    assert not other_system_signals(works_directly)
+    assert MATCHER.match(works_directly).confident
     assert not other_system_signals("502 but it's not the gateway timeout we saw last week")
     result = MATCHER.match('{"error": "Key has expired, please renew"}\nnot the gateway timeout')
     assert result.confident
