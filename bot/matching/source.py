@@ -189,6 +189,18 @@ _NOT_THROUGH_RE = _caseless(
     r"|\bnot\s+(?:from\s+)?(?:the|our)\s+(?:api[ -])?gateway\b(?!\s*(?:timeout|timed|error))"
 )
 
+# The first word (run of letters and digits) of every _NOT_THROUGH_RE match in lower case: each
+# alternative starts with `\b`, one of these words, then a character that ends the word (`\s`,
+# `'` or `-`). Trying the regex only where one of them stands as a whole word finds its matches.
+_NOT_THROUGH_WORDS = frozenset(
+    (
+        *("no", "not", "nothing", "never", "does", "doesn", "doesnt", "don", "dont", "didn"),
+        *("didnt", "isn", "isnt", "wasn", "wasnt", "aren", "arent", "without", "straight"),
+        *("bypass", "bypasses", "bypassed", "bypassing", "port", "portforward", "portforwarded"),
+        *("portforwarding", "directly", "gateway", "tyk", "copied", "come", "comes"),
+    )
+)
+
 
 # Word tests: each regex above runs only on a paste holding one of its words, a word being a
 # run of ASCII letters and digits in the lower-cased paste. Every match holds its word as a
@@ -198,7 +210,9 @@ _NOT_THROUGH_RE = _caseless(
 # case-insensitive regex matches a few other letters (K for `k`, ſ for `s`).
 _SERVER_WORDS = frozenset(("server", "via"))
 _WORD_TESTS = frozenset(
-    _SERVER_WORDS.union(_VENDOR_WORDS, _PRODUCT_WORDS, *(shape[1] for shape in _BODY_SHAPES))
+    _SERVER_WORDS.union(
+        _VENDOR_WORDS, _PRODUCT_WORDS, _NOT_THROUGH_WORDS, *(shape[1] for shape in _BODY_SHAPES)
+    )
 )
 # Every ASCII character but letters and digits to a space (str.translate's ASCII fast path).
 _NOT_ALNUM = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
@@ -223,6 +237,13 @@ def _matches_from(regex: re.Pattern[str], text: str, starts: list[int]) -> Itera
         if start >= end and (m := regex.match(text, start)):  # lookbehinds see before start
             end = m.end()
             yield m
+
+
+def _word_places(low: str, words: Iterable[str]) -> list[int]:
+    """Where each of `words` stands as a whole run of letters and digits in the lower-cased
+    ASCII `low`, in order (a space on either side in the text with all else blanked out)."""
+    spaced = f" {low.translate(_NOT_ALNUM)} "
+    return _places(spaced, [f" {word} " for word in words])  # spaced[i + 1] is low[i]
 
 
 def _products(text: str, low: str, held: frozenset[str]) -> Iterator[re.Match[str]]:
@@ -284,9 +305,12 @@ def other_system_signals(text: str, words: list[str] | None = None) -> list[str]
     for m in _products(text, low, held):
         found.append(f"product:{m.group(1).lower()}")
     if "gateway" in low or "tyk" in low or "forward" in low or "directly" in low:
-        found.extend(
-            f"said:{text[m.start() : m.end()][:60]}" for m in _NOT_THROUGH_RE.finditer(text, low)
+        said = (
+            _matches_from(_NOT_THROUGH_RE.lower, low, _word_places(low, held & _NOT_THROUGH_WORDS))
+            if ascii
+            else _NOT_THROUGH_RE.any_case.finditer(text)
         )
+        found.extend(f"said:{text[m.start() : m.end()][:60]}" for m in said)
     return list(dict.fromkeys(found))
 
 
