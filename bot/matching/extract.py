@@ -11,6 +11,7 @@ import bisect
 import itertools
 import json
 import re
+import string
 from dataclasses import dataclass, field
 
 from bot.matching.normalize import fold_quotes
@@ -224,6 +225,38 @@ def extract(text: str) -> Clues:
 # A run of 6+ hex characters or of digits; written to start with a character class, which lets
 # the regex engine skip ahead to candidate starts (`[0-9a-fA-F]{6,}|\d+` tries every position).
 _VARYING_RE = re.compile(r"[0-9a-fA-F](?:[0-9a-fA-F]{5,}|(?<=\d)\d*)")
+# Outside the words holding a run of 6+ hex characters _VARYING_RE matches what this does: an
+# ASCII digit and the digits after it (its `(?<=\d)` reads the character just matched); the
+# regex engine skips to digits instead of trying every letter a-f of the text.
+_DIGIT_RUN_RE = re.compile(r"[0-9]\d*")
+# Hex characters to `x`, every other ASCII character to a space (none is in a _VARYING_RE match,
+# so the text cut at one reads the same piece by piece); other characters stay as they are.
+_HEX_TO_X = str.maketrans({chr(c): "x" if chr(c) in string.hexdigits else " " for c in range(128)})
+
+_HEX_GAP = 256  # runs this close go through the full regex in one piece: fewer pieces
+
+
+def _drop_varying(text: str) -> str:
+    """`_VARYING_RE.sub("", text)`: the full regex only on the words (cut at the spaces of
+    `_HEX_TO_X`) holding a run of 6+ hex characters, the digit runs dropped elsewhere."""
+    marks = text.translate(_HEX_TO_X)
+    pieces: list[str] = []
+    done = 0
+    at = marks.find("xxxxxx")
+    while at >= 0:
+        start = marks.rfind(" ", done, at) + 1 or done
+        while at >= 0:  # the piece grows over the runs that follow closely (a log's ids)
+            end = marks.find(" ", at)
+            end = len(marks) if end < 0 else end
+            at = marks.rfind("xxxxxx", end, end + _HEX_GAP)
+        pieces.append(_DIGIT_RUN_RE.sub("", text[done:start]))
+        pieces.append(_VARYING_RE.sub("", text[start:end]))
+        done = end
+        at = marks.find("xxxxxx", end)
+    pieces.append(_DIGIT_RUN_RE.sub("", text[done:]))
+    return "".join(pieces)
+
+
 _ALERT = (
     r"\blevel\"?\s*[=:]\s*\"?(?:err|error|warn|warning|fatal|panic|crit)\b"
     r"|\b(?:error|warn|warning|fatal|panic)\b|\[(?:error|warn)\]"
@@ -299,7 +332,7 @@ def _shapes(lines: list[str]) -> list[str]:
     stripped = [line.strip() for line in lines]
     joined = "\n".join(stripped)
     parts = _FIELD_VALUE_RE.split(joined)
-    shapes = _VARYING_RE.sub("", "".join(filter(None, parts))).split("\n")
+    shapes = _drop_varying("".join(filter(None, parts))).split("\n")
     starts: list[int] | None = None
     for key, regex in enumerate(_ERROR_VALUE_RES):
         for m in regex.finditer(joined):
