@@ -291,6 +291,46 @@ def _is_alert(line: str) -> bool:
     )
 
 
+# _ALERT_LOWER_RE and _BAD_STATUS_LOWER_RE as regexes that each start with a literal (the regex
+# engine skips to it), for all lines joined by newlines: `\b` before a literal written as a
+# lookbehind after it, `\s` as `[^\S\n]` (a line holds no newline, so no match crosses one and
+# each match is a match of its line alone). A line holds a match of one of these if and only if
+# _is_alert finds one in it.
+_WS = r"[^\S\n]*"
+_ALERT_LINE_RES = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rf"level(?<!\wlevel)\"?{_WS}[=:]{_WS}\"?(?:err|error|warn|warning|fatal|panic|crit)\b",
+        r"error(?<!\werror)\b",
+        r"warn(?<!\wwarn)(?:ing)?\b",
+        r"fatal(?<!\wfatal)\b",
+        r"panic(?<!\wpanic)\b",
+        r"\[(?:error|warn)\]",
+        rf"status(?<!\wstatus)\"?{_WS}[=:]{_WS}\"?[45]\d\d\b",
+        rf"code(?<!\wcode)\"?{_WS}[=:]{_WS}\"?[45]\d\d\b",
+        rf"response_code\"?{_WS}[=:]{_WS}\"?[45]\d\d\b",
+        r"http/[\d.]+[^\S\n]+[45]\d\d\b",
+    )
+)
+
+
+def _alert_lines(lines: list[str]) -> set[int] | None:
+    """The indexes of the lines `_is_alert` holds true, by a few scans of the lines joined instead
+    of regex calls per line; None if they are not ASCII (then ask _is_alert line by line)."""
+    low = "\n".join(lines).lower()
+    if not low.isascii():
+        return None
+    starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+    found: set[int] = set()
+    for regex in _ALERT_LINE_RES:
+        m = regex.search(low)
+        while m:  # one match a line is enough: go on from the next line
+            at = _line_of(starts, m.start())
+            found.add(at)
+            m = regex.search(low, starts[at + 1]) if at + 1 < len(lines) else None
+    return found
+
+
 _REQUEST_LINE_RE = re.compile(r"(?:\s|^)mw=|\"mw\"\s*:|prefix=proxy|\"prefix\"\s*:\s*\"proxy\"")
 # Field values that vary between otherwise equal log lines (all but the message and level):
 # a logfmt `=value` after its key (the key stays) and a JSON `"key": value` (replaced by the
@@ -345,24 +385,33 @@ def _shapes(lines: list[str]) -> list[str]:
     return shapes
 
 
+def _first_shapes(lines: list[str]) -> list[int]:
+    """The lines whose shape (`_shapes`) no earlier line has, in order."""
+    seen: set[str] = set()
+    firsts = []
+    for i, shape in enumerate(_shapes(lines)):
+        if shape not in seen:
+            seen.add(shape)
+            firsts.append(i)
+    return firsts
+
+
 def _line_ranks(lines: list[str]) -> list[int]:
     """Each line's reading order: 0 error, warning or status >= 400 lines; 1 the last lines and
     request-scoped log lines; 2 the rest; FOLDED for a repeat of an earlier line's shape."""
-    ranks: list[int] = []
-    shapes: set[str] = set()
+    ranks = [FOLDED] * len(lines)
     filled = [i for i, line in enumerate(lines) if line.strip()]
     last = set(filled[-LAST_LINES:])
-    for i, (line, shape) in enumerate(zip(lines, _shapes(lines), strict=True)):
-        if shape in shapes:
-            ranks.append(FOLDED)
-            continue
-        shapes.add(shape)
-        if _is_alert(line):
-            ranks.append(0)
+    kept = _first_shapes(lines)
+    alerts = _alert_lines([lines[i] for i in kept])  # only the lines read: repeats are many
+    for n, i in enumerate(kept):
+        line = lines[i]
+        if _is_alert(line) if alerts is None else n in alerts:
+            ranks[i] = 0
         elif i in last or (("mw" in line or "prefix" in line) and _REQUEST_LINE_RE.search(line)):
-            ranks.append(1)
+            ranks[i] = 1
         else:
-            ranks.append(2)
+            ranks[i] = 2
     return ranks
 
 
