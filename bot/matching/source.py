@@ -140,31 +140,19 @@ _PRODUCT_RE = _caseless(
     r"|tyk-pump|tyk-dashboard|tyk-identity-broker|tyk-sink|prefix=[\w-]*pump|prefix=dashboard)"
     r"(?![\w-])"
 )
-# A word every match of _PRODUCT_RE holds (see _WORD_TESTS), each with the needles one of which
-# a match holding that word holds in lower case: a paste without skips the regex.
-_PRODUCT_WORDS: dict[str, tuple[str, ...]] = {
-    **{word: (word,) for word in ("kong", "apigee", "envoy", "traefik", "nginx", "openresty")},
-    **{word: (word,) for word in ("haproxy", "cloudflare", "akamai", "fastly", "aws", "okta")},
-    **{word: (word,) for word in ("keycloak", "auth0", "cognito", "spring", "django", "fastapi")},
-    **{word: (word,) for word in ("uvicorn", "gunicorn", "flask", "laravel", "rails", "kestrel")},
-    **{word: (word,) for word in ("stripe", "twilio", "etcd", "consul", "istio", "linkerd")},
-    "contour": ("contour",),
-    "execute": ("execute-api",),
-    "amazonaws": ("amazonaws.com",),
-    "azure": ("azure-api.net", "azure apim"),
-    "microsoftonline": ("microsoftonline.com",),
-    "express": ("express-jwt",),
-    "asp": ("asp.net",),
-    "github": ("api.github.com",),
-    "slack": ("slack.com",),
-    "apollo": ("apollo server",),
-    "graphql": ("graphql-depth-limit",),
-    "pump": ("tyk-pump",),
-    "dashboard": ("tyk-dashboard",),
-    "broker": ("tyk-identity-broker",),
-    "sink": ("tyk-sink",),
-    "prefix": ("prefix=",),
-}
+# The first word (run of letters and digits) of every _PRODUCT_RE match in lower case: a match
+# starts after no letter, digit or `-` and its first word ends at a `-`, `.`, ` `, `=` or the
+# match's end. Trying the regex only where one of them stands as a whole word finds its matches.
+_PRODUCT_WORDS = frozenset(
+    (
+        *("kong", "apigee", "envoy", "traefik", "ingress", "nginx", "openresty", "haproxy"),
+        *("cloudflare", "akamai", "fastly", "execute", "amazonaws", "api", "apigateway", "aws"),
+        *("azure", "keycloak", "okta", "auth0", "cognito", "microsoftonline", "spring"),
+        *("django", "fastapi", "uvicorn", "gunicorn", "flask", "express", "laravel", "rails"),
+        *("kestrel", "asp", "stripe", "slack", "twilio", "etcd", "consul", "istio", "linkerd"),
+        *("contour", "apollo", "graphql", "tyk", "prefix"),
+    )
+)
 _NOT_THROUGH_RE = _caseless(
     r"\b(?:not|never|doesn'?t|does not|don'?t|didn'?t|isn'?t|wasn'?t|aren'?t)\s+"
     r"(?:\w+\s+){0,3}?(?:go|goes|going|gone|went|pass|passes|passing|route[sd]?|routing|hit"
@@ -239,31 +227,11 @@ def _matches_from(regex: re.Pattern[str], text: str, starts: list[int]) -> Itera
             yield m
 
 
-def _word_places(low: str, words: Iterable[str]) -> list[int]:
-    """Where each of `words` stands as a whole run of letters and digits in the lower-cased
-    ASCII `low`, in order (a space on either side in the text with all else blanked out)."""
-    spaced = f" {low.translate(_NOT_ALNUM)} "
-    return _places(spaced, [f" {word} " for word in words])  # spaced[i + 1] is low[i]
-
-
-def _products(text: str, low: str, held: frozenset[str]) -> Iterator[re.Match[str]]:
-    """`_PRODUCT_RE.finditer(text, low)`, `held` being the words of _WORD_TESTS the paste holds.
-
-    In an ASCII paste only the lines from the first needle of a held word to the last are read:
-    every match holds a needle of its word and no match spans lines."""
-    if not text.isascii():
-        return _PRODUCT_RE.any_case.finditer(text)
-    needles = [
-        needle for word in held.intersection(_PRODUCT_WORDS) for needle in _PRODUCT_WORDS[word]
-    ]
-    firsts = [at for needle in needles if (at := low.find(needle)) >= 0]
-    if not firsts:
-        return iter(())
-    last = max(low.rfind(needle) for needle in needles)
-    end = low.find("\n", last)
-    return _PRODUCT_RE.lower.finditer(
-        low, low.rfind("\n", 0, min(firsts)) + 1, len(low) if end < 0 else end
-    )
+def _word_places(spaced: str, words: Iterable[str]) -> list[int]:
+    """Where each of `words` stands as a whole run of letters and digits in a lower-cased ASCII
+    text, in order; `spaced` is that text with all else blanked out (`_NOT_ALNUM`) between two
+    spaces (so `spaced[i + 1]` is the text's `i`-th character)."""
+    return _places(spaced, [f" {word} " for word in words])
 
 
 def ascii_words(low: str) -> list[str]:
@@ -277,9 +245,10 @@ def other_system_signals(text: str, words: list[str] | None = None) -> list[str]
     found: list[str] = []
     low, ascii = text.lower(), text.isascii()
     # The words of the word tests the paste holds (all of them for a non-ASCII paste).
-    held = _WORD_TESTS
+    held, spaced = _WORD_TESTS, ""
     if ascii:
-        held = _WORD_TESTS.intersection(ascii_words(low) if words is None else words)
+        spaced = f" {low.translate(_NOT_ALNUM)} "
+        held = _WORD_TESTS.intersection(spaced.split() if words is None else words)
     # Most pastes hold no header of either kind.
     if not held.isdisjoint(_SERVER_WORDS) and (not ascii or _SERVER_NAME_RE.search(low)):
         for m in _SERVER_RE.finditer(text):
@@ -302,11 +271,18 @@ def other_system_signals(text: str, words: list[str] | None = None) -> list[str]
             found.append(f"body:{name}")
     if all(key in text for key in _SPRING_KEYS):
         found.append("body:spring boot error")
-    for m in _products(text, low, held):
+    products = (
+        _matches_from(_PRODUCT_RE.lower, low, _word_places(spaced, held & _PRODUCT_WORDS))
+        if ascii
+        else _PRODUCT_RE.any_case.finditer(text)
+    )
+    for m in products:
         found.append(f"product:{m.group(1).lower()}")
     if "gateway" in low or "tyk" in low or "forward" in low or "directly" in low:
         said = (
-            _matches_from(_NOT_THROUGH_RE.lower, low, _word_places(low, held & _NOT_THROUGH_WORDS))
+            _matches_from(
+                _NOT_THROUGH_RE.lower, low, _word_places(spaced, held & _NOT_THROUGH_WORDS)
+            )
             if ascii
             else _NOT_THROUGH_RE.any_case.finditer(text)
         )
