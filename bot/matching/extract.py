@@ -211,7 +211,8 @@ def extract(text: str) -> Clues:
     """Read every clue the paste holds: every line, however long the log."""
     folded = fold_quotes(text)
     raw = folded.splitlines()
-    lines = [_K8S_PREFIX_RE.sub("", line) for line in raw]
+    # Every _K8S_PREFIX_RE match holds a `-` or a `[`: a line holding neither keeps its text.
+    lines = [_K8S_PREFIX_RE.sub("", line) if "-" in line or "[" in line else line for line in raw]
     ranks = _line_ranks(lines)
     # Repeated lines fold: the rest of the reading needs each line's shape only once.
     distinct = "\n".join(line for line, rank in zip(raw, ranks, strict=True) if rank != FOLDED)
