@@ -59,8 +59,8 @@ def _caseless(pattern: str) -> _Caseless:
 _SERVER_RE = re.compile(
     r"""(?im)(?:^[ \t]*(?:<[ \t]*)?|["'])(server|via)["']?[ \t]*:[ \t]*["']?([^\s"',]+)"""
 )
-# What every _SERVER_RE match holds, in lower case: the name, an optional quote and the colon.
-# `server` and `via` are common words; followed by a colon they are rare.
+# What every _SERVER_RE match holds, in lower case: the name as a whole word, an optional quote
+# and the colon. `server` and `via` are common words; followed by a colon they are rare.
 _SERVER_NAME_RE = re.compile(r"(?:server|via)[\"']?[ \t]*:")
 _VENDOR_HEADER_RE = _caseless(
     r"(?<![\w-])(x-kong-[\w-]+|cf-ray|cf-cache-status|x-amzn-[\w-]+|x-amz-[\w-]+"
@@ -234,6 +234,13 @@ def _word_places(spaced: str, words: Iterable[str]) -> list[int]:
     return _places(spaced, [f" {word} " for word in words])
 
 
+def _server_name(low: str, spaced: str, held: frozenset[str]) -> bool:
+    """Whether a lower-cased ASCII text may hold a _SERVER_RE match: _SERVER_NAME_RE matches
+    where one of its words stands (`spaced` and `held` as in other_system_signals)."""
+    places = _word_places(spaced, held & _SERVER_WORDS)
+    return any(_SERVER_NAME_RE.match(low, at) for at in places)
+
+
 def ascii_words(low: str) -> list[str]:
     """The runs of letters and digits of a lower-cased ASCII text, in order."""
     return low.translate(_NOT_ALNUM).split()
@@ -250,7 +257,7 @@ def other_system_signals(text: str, words: list[str] | None = None) -> list[str]
         spaced = f" {low.translate(_NOT_ALNUM)} "
         held = _WORD_TESTS.intersection(spaced.split() if words is None else words)
     # Most pastes hold no header of either kind.
-    if not held.isdisjoint(_SERVER_WORDS) and (not ascii or _SERVER_NAME_RE.search(low)):
+    if not held.isdisjoint(_SERVER_WORDS) and (not ascii or _server_name(low, spaced, held)):
         for m in _SERVER_RE.finditer(text):
             if "tyk" not in m.group(2).lower():
                 found.append(f"header:{m.group(1).lower()}: {m.group(2)[:40]}")

@@ -21,7 +21,9 @@ from bot.matching.source import (
     _SERVER_WORDS,
     _VENDOR_HEADER_RE,
     _VENDOR_WORDS,
+    _WORD_TESTS,
     _matches_from,
+    _server_name,
     _word_places,
     ascii_words,
     other_system_signals,
@@ -248,6 +250,8 @@ def test_the_word_tests_pass_every_match(text: str) -> None:
             assert any(needle in low for needle in needles), name
     if _SERVER_RE.search(text):
         assert not held.isdisjoint(_SERVER_WORDS)
+        spaced = f" {low.translate(_NOT_ALNUM)} "
+        assert _server_name(low, spaced, _WORD_TESTS.intersection(held)), text
     if _VENDOR_HEADER_RE.search(text, low):
         assert not held.isdisjoint(_VENDOR_WORDS)
     for m in _PRODUCT_RE.finditer(text, low):
