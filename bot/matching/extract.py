@@ -155,7 +155,16 @@ _JSON_FIELD_RE = re.compile(
     r"(?i)[\"'](error|message|msg|error_description|detail|reason)[\"']\s*:\s*"
     rf"\"({_STRING})\""
 )
-_LOGRUS_FIELD_RE = re.compile(rf"(?:^|\s)(msg|message|error|err)=(\"{_STRING}\"|[^\s\"]+)")
+# A logrus field `(?:^|\s)(msg|message|error|err)=(value)`, written to start at its `=` (the regex
+# engine skips to it instead of trying every place of the line), each key captured in a
+# lookbehind: groups 1-4 the keys (one matches), group 5 the value. The same fields: a key's
+# whitespace is never inside the field before (a value ends in no whitespace, and a key right
+# after a quoted value has a quote, not whitespace, before it).
+_LOGRUS_FIELD_RE = re.compile(
+    "=(?:"
+    + "|".join(rf"(?<=(?<!\S)({key})=)" for key in ("msg", "message", "error", "err"))
+    + rf")(\"{_STRING}\"|[^\s\"]+)"
+)
 _XML_RE = re.compile(r"(?is)<(error|message|msg|description|title|h1)>\s*([^<]{3,300}?)\s*</\1>")
 # Quoted text with a space in it: a message, not a JSON key or an id.
 _QUOTED_RE = re.compile(r"[\"`']([^\"`'\n ]{1,100} [^\"`'\n]{2,200})[\"`']")
@@ -578,7 +587,7 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
         ):
             continue  # logrus fields only in logrus lines (not `WWW-Authenticate: error=`)
         for m in _LOGRUS_FIELD_RE.finditer(line):
-            key, value = m.group(1), _unquote(m.group(2))
+            key, value = "".join(m.groups("")[:4]), _unquote(m.group(5))
             if key in ("error", "err"):
                 clues.add_fragment(value, "log-error", rank)
             elif value.lower() not in ("finished", ""):
