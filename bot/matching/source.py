@@ -153,6 +153,12 @@ _PRODUCT_WORDS = frozenset(
         *("contour", "apollo", "graphql", "tyk", "prefix"),
     )
 )
+# The second word of every match starting with one of these first words (common words in Tyk
+# pastes), one character after the first: the regex is tried only where both stand.
+_PRODUCT_SECOND_WORDS = {
+    "api": ("gateway", "github"),
+    "tyk": ("pump", "dashboard", "identity", "sink"),
+}
 _NOT_THROUGH_RE = _caseless(
     r"\b(?:not|never|doesn'?t|does not|don'?t|didn'?t|isn'?t|wasn'?t|aren'?t)\s+"
     r"(?:\w+\s+){0,3}?(?:go|goes|going|gone|went|pass|passes|passing|route[sd]?|routing|hit"
@@ -228,10 +234,20 @@ def _matches_from(regex: re.Pattern[str], text: str, starts: list[int]) -> Itera
 
 
 def _word_places(spaced: str, words: Iterable[str]) -> list[int]:
-    """Where each of `words` stands as a whole run of letters and digits in a lower-cased ASCII
-    text, in order; `spaced` is that text with all else blanked out (`_NOT_ALNUM`) between two
-    spaces (so `spaced[i + 1]` is the text's `i`-th character)."""
+    """Where each of `words` (or of word sequences, one space apart: words one character apart)
+    stands as whole runs of letters and digits in a lower-cased ASCII text, in order; `spaced`
+    is that text with all else blanked out (`_NOT_ALNUM`) between two spaces (so `spaced[i + 1]`
+    is the text's `i`-th character)."""
     return _places(spaced, [f" {word} " for word in words])
+
+
+def _product_starts(words: Iterable[str]) -> list[str]:
+    """The first words (with a second word for _PRODUCT_SECOND_WORDS) to try _PRODUCT_RE at."""
+    return [
+        f"{word} {second}" if second else word
+        for word in words
+        for second in _PRODUCT_SECOND_WORDS.get(word, ("",))
+    ]
 
 
 def _server_name(low: str, spaced: str, held: frozenset[str]) -> bool:
@@ -279,7 +295,9 @@ def other_system_signals(text: str, words: list[str] | None = None) -> list[str]
     if all(key in text for key in _SPRING_KEYS):
         found.append("body:spring boot error")
     products = (
-        _matches_from(_PRODUCT_RE.lower, low, _word_places(spaced, held & _PRODUCT_WORDS))
+        _matches_from(
+            _PRODUCT_RE.lower, low, _word_places(spaced, _product_starts(held & _PRODUCT_WORDS))
+        )
         if ascii
         else _PRODUCT_RE.any_case.finditer(text)
     )

@@ -23,6 +23,7 @@ from bot.matching.source import (
     _VENDOR_WORDS,
     _WORD_TESTS,
     _matches_from,
+    _product_starts,
     _server_name,
     _word_places,
     ascii_words,
@@ -236,6 +237,7 @@ _PIECES += ["ok", "false", "statusCode", "error_description", "application/probl
 _PIECES += ["traceId", "doc_url", "error_uri", "errorLink", "center", "title", "nginx"]
 _PIECES += ["cloudflare", "404 page not found", "server", "Via", "cf-ray", "x-kong-a", "apigee"]
 _PIECES += ["aws", "api gateway", "azure", "apim", "tyk", "pump", "prefix", "spring", "boot"]
+_PIECES += ["tyk-pump", "tyk-sink", "api.github.com", "apigateway (aws)", "api gateway (aws)"]
 _PIECES += ["not", "never", "bypass", "gateway", "the", "isn't", "in", "between", "directly", "pod"]
 
 
@@ -256,6 +258,9 @@ def test_the_word_tests_pass_every_match(text: str) -> None:
         assert not held.isdisjoint(_VENDOR_WORDS)
     for m in _PRODUCT_RE.finditer(text, low):
         assert ascii_words(low[m.start() :])[0] in _PRODUCT_WORDS, m.group()
+        spaced = f" {low.translate(_NOT_ALNUM)} "
+        starts = _product_starts(_PRODUCT_WORDS)
+        assert any(spaced.startswith(f" {start} ", m.start()) for start in starts), m.group()
     for m in _NOT_THROUGH_RE.finditer(text, low):
         assert ascii_words(low[m.start() :])[0] in _NOT_THROUGH_WORDS, m.group()
 
