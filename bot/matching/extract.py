@@ -15,7 +15,7 @@ import string
 from dataclasses import dataclass, field
 
 from bot.matching.normalize import fold_quotes
-from bot.matching.source import other_system_signals
+from bot.matching.source import WORD_TESTS, ascii_words, other_system_signals
 
 MAX_FRAGMENT_CHARS = 220
 # Fragments kept after ordering (error, warning and status >= 400 lines first, then the last
@@ -42,6 +42,10 @@ REASON_PHRASES: dict[str, int] = {
     "gateway timeout": 504,
     "insufficient storage": 507,
 }
+# The words of each phrase: a paste lacking one of them as a whole word lacks the phrase standing
+# alone (its words stand alone too). Word tests of both modules are answered by one pass.
+_PHRASE_WORDS = {phrase: frozenset(phrase.split()) for phrase in REASON_PHRASES}
+_TESTED_WORDS = WORD_TESTS.union(*_PHRASE_WORDS.values())
 
 # Fragment kinds, strongest evidence first, with the weight the matcher gives them.
 WEIGHTS: dict[str, float] = {
@@ -227,13 +231,15 @@ def extract(text: str) -> Clues:
     distinct = "\n".join(line for line, rank in zip(raw, ranks, strict=True) if rank != FOLDED)
     clues = Clues(text=distinct)
     low = distinct.lower()
-    _codes(distinct, low, clues)
+    # The paste's words that a word test asks about (None if not ASCII): one pass for all.
+    words = _TESTED_WORDS.intersection(ascii_words(low)) if distinct.isascii() else None
+    _codes(distinct, low, clues, words)
     _structured_fragments(folded, lines, ranks, clues)
     _line_fragments(lines, ranks, clues)
     if len(folded) <= MAX_FRAGMENT_CHARS and "\n" not in folded.strip():
         clues.add_fragment(folded, "text")
     clues.tyk_signals = _tyk_signals(low)
-    clues.other_signals = other_system_signals(distinct)
+    clues.other_signals = other_system_signals(distinct, words)
     _version(distinct, low, clues)
     clues.finish()
     return clues
@@ -485,9 +491,9 @@ JSONRPC_CODES: dict[int, int] = {
 _JSONRPC_CODE_RE = re.compile(r"\"code\"\s*:\s*(-3\d{4})\b")
 
 
-def _codes(text: str, low: str, clues: Clues) -> None:
+def _codes(text: str, low: str, clues: Clues, words: frozenset[str] | None = None) -> None:
     """Status codes: status lines, fields, numbers, spelled out and reason phrases; `low` is
-    `text.lower()`."""
+    `text.lower()`, `words` (if ASCII) its words that are in _TESTED_WORDS."""
     if "http/" in low:  # every status line holds it (no other letter folds to `h`, `t`, `p`)
         for m in _STATUS_LINE_RE.finditer(text):
             clues.add_code(int(m.group(1)), "status-line")
@@ -516,6 +522,8 @@ def _codes(text: str, low: str, clues: Clues) -> None:
         for m in _SPELLED_CODE_RE.finditer(low):
             clues.add_code(_spelled_code(m), "number")
     for phrase, code in REASON_PHRASES.items():
+        if words is not None and not _PHRASE_WORDS[phrase] <= words:
+            continue
         at = low.find(phrase)
         while at >= 0:
             end = at + len(phrase)

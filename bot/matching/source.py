@@ -68,12 +68,12 @@ _VENDOR_HEADER_RE = _caseless(
     r"|x-github-[\w-]+|x-goog-[\w-]+|x-cloud-trace-context|x-vercel-id|fly-request-id"
     r"|x-akamai-[\w-]+|x-fastly-[\w-]+|x-kestrel[\w-]*|ocp-apim-[\w-]+)[\"']?\s*:"
 )
-# A word every vendor header above starts with (see _WORD_TESTS), and how it starts.
+# A word every vendor header above starts with (see WORD_TESTS), and how it starts.
 _VENDOR_WORDS = frozenset(("x", "cf", "apigee", "fly", "ocp"))
 _VENDOR_STARTS = ("x-", "cf-", "apigee", "fly-", "ocp-")
 _BEARER_CHALLENGE_RE = _caseless(r"www-authenticate:\s*bearer\b[^\n]*\berror=")
 # Body shapes of other systems, each with words one of which every match holds (see
-# _WORD_TESTS) and needles one of which it holds in lower case: a paste holding none of either
+# WORD_TESTS) and needles one of which it holds in lower case: a paste holding none of either
 # skips the regex. The word test first: one set operation, where each needle scans the paste.
 _BODY_SHAPES: tuple[tuple[str, frozenset[str], tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (name, frozenset(words), needles, re.compile(pattern))
@@ -203,7 +203,7 @@ _NOT_THROUGH_WORDS = frozenset(
 # a substring test per word costs a scan of the paste each. Only for ASCII pastes: a
 # case-insensitive regex matches a few other letters (K for `k`, ſ for `s`).
 _SERVER_WORDS = frozenset(("server", "via"))
-_WORD_TESTS = frozenset(
+WORD_TESTS = frozenset(
     _SERVER_WORDS.union(
         _VENDOR_WORDS, _PRODUCT_WORDS, _NOT_THROUGH_WORDS, *(shape[1] for shape in _BODY_SHAPES)
     )
@@ -262,16 +262,17 @@ def ascii_words(low: str) -> list[str]:
     return low.translate(_NOT_ALNUM).split()
 
 
-def other_system_signals(text: str, words: list[str] | None = None) -> list[str]:
+def other_system_signals(text: str, words: Iterable[str] | None = None) -> list[str]:
     """Signals that the paste comes from another system (see the module's table); `words`, if
-    given, is `ascii_words(text.lower())`."""
+    given, holds the words of `ascii_words(text.lower())` that are in WORD_TESTS (and maybe
+    others)."""
     found: list[str] = []
     low, ascii = text.lower(), text.isascii()
     # The words of the word tests the paste holds (all of them for a non-ASCII paste).
-    held, spaced = _WORD_TESTS, ""
+    held, spaced = WORD_TESTS, ""
     if ascii:
         spaced = f" {low.translate(_NOT_ALNUM)} "
-        held = _WORD_TESTS.intersection(spaced.split() if words is None else words)
+        held = WORD_TESTS.intersection(spaced.split() if words is None else words)
     # Most pastes hold no header of either kind.
     if not held.isdisjoint(_SERVER_WORDS) and (not ascii or _server_name(low, spaced, held)):
         for m in _SERVER_RE.finditer(text):

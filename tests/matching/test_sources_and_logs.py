@@ -21,7 +21,7 @@ from bot.matching.source import (
     _SERVER_WORDS,
     _VENDOR_HEADER_RE,
     _VENDOR_WORDS,
-    _WORD_TESTS,
+    WORD_TESTS,
     _matches_from,
     _product_starts,
     _server_name,
@@ -253,7 +253,7 @@ def test_the_word_tests_pass_every_match(text: str) -> None:
     if _SERVER_RE.search(text):
         assert not held.isdisjoint(_SERVER_WORDS)
         spaced = f" {low.translate(_NOT_ALNUM)} "
-        assert _server_name(low, spaced, _WORD_TESTS.intersection(held)), text
+        assert _server_name(low, spaced, WORD_TESTS.intersection(held)), text
     if _VENDOR_HEADER_RE.search(text, low):
         assert not held.isdisjoint(_VENDOR_WORDS)
     for m in _PRODUCT_RE.finditer(text, low):
