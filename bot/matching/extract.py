@@ -11,10 +11,11 @@ import bisect
 import itertools
 import json
 import re
+import string
 from dataclasses import dataclass, field
 
 from bot.matching.normalize import fold_quotes
-from bot.matching.source import other_system_signals
+from bot.matching.source import WORD_TESTS, ascii_words, other_system_signals
 
 MAX_FRAGMENT_CHARS = 220
 # Fragments kept after ordering (error, warning and status >= 400 lines first, then the last
@@ -41,6 +42,10 @@ REASON_PHRASES: dict[str, int] = {
     "gateway timeout": 504,
     "insufficient storage": 507,
 }
+# The words of each phrase: a paste lacking one of them as a whole word lacks the phrase standing
+# alone (its words stand alone too). Word tests of both modules are answered by one pass.
+_PHRASE_WORDS = {phrase: frozenset(phrase.split()) for phrase in REASON_PHRASES}
+_TESTED_WORDS = WORD_TESTS.union(*_PHRASE_WORDS.values())
 
 # Fragment kinds, strongest evidence first, with the weight the matcher gives them.
 WEIGHTS: dict[str, float] = {
@@ -144,10 +149,26 @@ _FIELD_BEFORE_RE = re.compile(
     r"(?:status(?:[ _]?code)?|code|response_code|http_status)[\"']?\s*[:=]\s*[\"']?$"
     r"|(?:->|=>|→|\breturned|\breturns|\bgot|\bgets|\bwith|\ba)\s+$"
 )
+# The inside of a JSON or logrus string: characters but `"` and `\`, and escapes. Written as an
+# unrolled loop (runs of plain characters between escapes), which matches the same text as
+# `(?:[^"\\]|\\.)*` (each character is read one way only) with one fast loop of the regex engine
+# per run instead of a step per character.
+_STRING = r'[^"\\]*(?:\\.[^"\\]*)*'
+_LINE_STRING = r'[^"\\\n]*(?:\\.[^"\\\n]*)*'  # the same within a line
 _JSON_FIELD_RE = re.compile(
-    r"(?i)[\"'](error|message|msg|error_description|detail|reason)[\"']\s*:\s*\"((?:[^\"\\]|\\.)*)\""
+    r"(?i)[\"'](error|message|msg|error_description|detail|reason)[\"']\s*:\s*"
+    rf"\"({_STRING})\""
 )
-_LOGRUS_FIELD_RE = re.compile(r"(?:^|\s)(msg|message|error|err)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)")
+# A logrus field `(?:^|\s)(msg|message|error|err)=(value)`, written to start at its `=` (the regex
+# engine skips to it instead of trying every place of the line), each key captured in a
+# lookbehind: groups 1-4 the keys (one matches), group 5 the value. The same fields: a key's
+# whitespace is never inside the field before (a value ends in no whitespace, and a key right
+# after a quoted value has a quote, not whitespace, before it).
+_LOGRUS_FIELD_RE = re.compile(
+    "=(?:"
+    + "|".join(rf"(?<=(?<!\S)({key})=)" for key in ("msg", "message", "error", "err"))
+    + rf")(\"{_STRING}\"|[^\s\"]+)"
+)
 _XML_RE = re.compile(r"(?is)<(error|message|msg|description|title|h1)>\s*([^<]{3,300}?)\s*</\1>")
 # Quoted text with a space in it: a message, not a JSON key or an id.
 _QUOTED_RE = re.compile(r"[\"`']([^\"`'\n ]{1,100} [^\"`'\n]{2,200})[\"`']")
@@ -203,19 +224,22 @@ def extract(text: str) -> Clues:
     """Read every clue the paste holds: every line, however long the log."""
     folded = fold_quotes(text)
     raw = folded.splitlines()
-    lines = [_K8S_PREFIX_RE.sub("", line) for line in raw]
+    # Every _K8S_PREFIX_RE match holds a `-` or a `[`: a line holding neither keeps its text.
+    lines = [_K8S_PREFIX_RE.sub("", line) if "-" in line or "[" in line else line for line in raw]
     ranks = _line_ranks(lines)
     # Repeated lines fold: the rest of the reading needs each line's shape only once.
     distinct = "\n".join(line for line, rank in zip(raw, ranks, strict=True) if rank != FOLDED)
     clues = Clues(text=distinct)
     low = distinct.lower()
-    _codes(distinct, low, clues)
+    # The paste's words that a word test asks about (None if not ASCII): one pass for all.
+    words = _TESTED_WORDS.intersection(ascii_words(low)) if distinct.isascii() else None
+    _codes(distinct, low, clues, words)
     _structured_fragments(folded, lines, ranks, clues)
     _line_fragments(lines, ranks, clues)
     if len(folded) <= MAX_FRAGMENT_CHARS and "\n" not in folded.strip():
         clues.add_fragment(folded, "text")
     clues.tyk_signals = _tyk_signals(low)
-    clues.other_signals = other_system_signals(distinct)
+    clues.other_signals = other_system_signals(distinct, words)
     _version(distinct, low, clues)
     clues.finish()
     return clues
@@ -224,6 +248,47 @@ def extract(text: str) -> Clues:
 # A run of 6+ hex characters or of digits; written to start with a character class, which lets
 # the regex engine skip ahead to candidate starts (`[0-9a-fA-F]{6,}|\d+` tries every position).
 _VARYING_RE = re.compile(r"[0-9a-fA-F](?:[0-9a-fA-F]{5,}|(?<=\d)\d*)")
+# Outside the words holding a run of 6+ hex characters _VARYING_RE matches what this does: an
+# ASCII digit and the digits after it (its `(?<=\d)` reads the character just matched); the
+# regex engine skips to digits instead of trying every letter a-f of the text.
+_DIGIT_RUN_RE = re.compile(r"[0-9]\d*")
+_NO_DIGITS = str.maketrans("", "", string.digits)
+
+
+def _drop_digit_runs(text: str) -> str:
+    """`_DIGIT_RUN_RE.sub("", text)`: in ASCII every digit is in such a run, and str.translate
+    drops them five times faster than the regex engine."""
+    return text.translate(_NO_DIGITS) if text.isascii() else _DIGIT_RUN_RE.sub("", text)
+
+
+# Hex characters to `x`, every other ASCII character to a space (none is in a _VARYING_RE match,
+# so the text cut at one reads the same piece by piece); other characters stay as they are.
+_HEX_TO_X = str.maketrans({chr(c): "x" if chr(c) in string.hexdigits else " " for c in range(128)})
+
+_HEX_GAP = 256  # runs this close go through the full regex in one piece: fewer pieces
+
+
+def _drop_varying(text: str) -> str:
+    """`_VARYING_RE.sub("", text)`: the full regex only on the words (cut at the spaces of
+    `_HEX_TO_X`) holding a run of 6+ hex characters, the digit runs dropped elsewhere."""
+    marks = text.translate(_HEX_TO_X)
+    pieces: list[str] = []
+    done = 0
+    at = marks.find("xxxxxx")
+    while at >= 0:
+        start = marks.rfind(" ", done, at) + 1 or done
+        while at >= 0:  # the piece grows over the runs that follow closely (a log's ids)
+            end = marks.find(" ", at)
+            end = len(marks) if end < 0 else end
+            at = marks.rfind("xxxxxx", end, end + _HEX_GAP)
+        pieces.append(_drop_digit_runs(text[done:start]))
+        pieces.append(_VARYING_RE.sub("", text[start:end]))
+        done = end
+        at = marks.find("xxxxxx", end)
+    pieces.append(_drop_digit_runs(text[done:]))
+    return "".join(pieces)
+
+
 _ALERT = (
     r"\blevel\"?\s*[=:]\s*\"?(?:err|error|warn|warning|fatal|panic|crit)\b"
     r"|\b(?:error|warn|warning|fatal|panic)\b|\[(?:error|warn)\]"
@@ -258,7 +323,55 @@ def _is_alert(line: str) -> bool:
     )
 
 
+# _ALERT_LOWER_RE and _BAD_STATUS_LOWER_RE as regexes that each start with a literal (the regex
+# engine skips to it), for all lines joined by newlines: `\b` before a literal written as a
+# lookbehind after it, `\s` as `[^\S\n]` (a line holds no newline, so no match crosses one and
+# each match is a match of its line alone). A line holds a match of one of these if and only if
+# _is_alert finds one in it.
+_WS = r"[^\S\n]*"
+_ALERT_LINE_RES = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rf"level(?<!\wlevel)\"?{_WS}[=:]{_WS}\"?(?:err|error|warn|warning|fatal|panic|crit)\b",
+        r"error(?<!\werror)\b",
+        r"warn(?<!\wwarn)(?:ing)?\b",
+        r"fatal(?<!\wfatal)\b",
+        r"panic(?<!\wpanic)\b",
+        r"\[(?:error|warn)\]",
+        rf"status(?<!\wstatus)\"?{_WS}[=:]{_WS}\"?[45]\d\d\b",
+        rf"code(?<!\wcode)\"?{_WS}[=:]{_WS}\"?[45]\d\d\b",
+        rf"response_code\"?{_WS}[=:]{_WS}\"?[45]\d\d\b",
+        r"http/[\d.]+[^\S\n]+[45]\d\d\b",
+    )
+)
+
+
+def _alert_lines(lines: list[str]) -> set[int] | None:
+    """The indexes of the lines `_is_alert` holds true, by a few scans of the lines joined instead
+    of regex calls per line; None if they are not ASCII (then ask _is_alert line by line)."""
+    low = "\n".join(lines).lower()
+    if not low.isascii():
+        return None
+    starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+    found: set[int] = set()
+    for regex in _ALERT_LINE_RES:
+        m = regex.search(low)
+        while m:  # one match a line is enough: go on from the next line
+            at = _line_of(starts, m.start())
+            found.add(at)
+            m = regex.search(low, starts[at + 1]) if at + 1 < len(lines) else None
+    return found
+
+
 _REQUEST_LINE_RE = re.compile(r"(?:\s|^)mw=|\"mw\"\s*:|prefix=proxy|\"prefix\"\s*:\s*\"proxy\"")
+
+
+def _is_request_line(line: str) -> bool:
+    """A request's log line (`mw=`, `prefix=proxy` and their JSON forms). Every match holds
+    `mw` or `prefix`: a line holding neither skips the regex (it tries every place of the line)."""
+    return ("mw" in line or "prefix" in line) and _REQUEST_LINE_RE.search(line) is not None
+
+
 # Field values that vary between otherwise equal log lines (all but the message and level):
 # a logfmt `=value` after its key (the key stays) and a JSON `"key": value` (replaced by the
 # key). Matches start at `=` or `"`, so the regex engine skips to those characters; the
@@ -268,9 +381,9 @@ _KEPT_LOGFMT_KEYS = ("msg", "message", "error", "err", "level")
 _FIELD_VALUE_RE = re.compile(
     r"=(?<=[\w.]=)"
     + "".join(rf"(?<!(?<![\w.]){key}=)" for key in _KEPT_LOGFMT_KEYS)
-    + r"(?:\"(?:[^\"\\\n]|\\.)*\"|\S*)"
+    + rf"(?:\"{_LINE_STRING}\"|\S*)"
     r"|\"(?!(?:msg|message|error|level)\")(\w+)\"[^\S\n]*:[^\S\n]*"
-    r"(?:\"(?:[^\"\\\n]|\\.)*\"|[^,}\s]*)"
+    rf"(?:\"{_LINE_STRING}\"|[^,}}\s]*)"
 )
 # Field values that tell one request's failure from the others (a status >= 400, a non-empty
 # response_flag, response_code_details, error or err), logfmt or JSON: the shape keeps them, so
@@ -279,7 +392,7 @@ _FIELD_VALUE_RE = re.compile(
 # 10,000-line log costs a few ms); a lookbehind after the literal keeps `mystatus=` out. No
 # match crosses a line end.
 _SEP = r"\"?[^\S\n]*[=:][^\S\n]*"
-_VALUE = r"(?:\"(?=[^\s\"])((?:[^\"\\\n]|\\.)*)\"|(?!\")([^\s,}]+))"  # non-empty
+_VALUE = rf"(?:\"(?=[^\s\"])({_LINE_STRING})\"|(?!\")([^\s,}}]+))"  # non-empty
 _ERROR_VALUE_RES = (
     re.compile(r"status(?<![\w.]status)" + _SEP + r"(?=\"?[45]\d\d\b)" + _VALUE),
     re.compile(r"response_(?<![\w.]response_)(?:flag|code_details)" + _SEP + _VALUE),
@@ -299,7 +412,7 @@ def _shapes(lines: list[str]) -> list[str]:
     stripped = [line.strip() for line in lines]
     joined = "\n".join(stripped)
     parts = _FIELD_VALUE_RE.split(joined)
-    shapes = _VARYING_RE.sub("", "".join(filter(None, parts))).split("\n")
+    shapes = _drop_varying("".join(filter(None, parts))).split("\n")
     starts: list[int] | None = None
     for key, regex in enumerate(_ERROR_VALUE_RES):
         for m in regex.finditer(joined):
@@ -312,24 +425,33 @@ def _shapes(lines: list[str]) -> list[str]:
     return shapes
 
 
+def _first_shapes(lines: list[str]) -> list[int]:
+    """The lines whose shape (`_shapes`) no earlier line has, in order."""
+    seen: set[str] = set()
+    firsts = []
+    for i, shape in enumerate(_shapes(lines)):
+        if shape not in seen:
+            seen.add(shape)
+            firsts.append(i)
+    return firsts
+
+
 def _line_ranks(lines: list[str]) -> list[int]:
     """Each line's reading order: 0 error, warning or status >= 400 lines; 1 the last lines and
     request-scoped log lines; 2 the rest; FOLDED for a repeat of an earlier line's shape."""
-    ranks: list[int] = []
-    shapes: set[str] = set()
+    ranks = [FOLDED] * len(lines)
     filled = [i for i, line in enumerate(lines) if line.strip()]
     last = set(filled[-LAST_LINES:])
-    for i, (line, shape) in enumerate(zip(lines, _shapes(lines), strict=True)):
-        if shape in shapes:
-            ranks.append(FOLDED)
-            continue
-        shapes.add(shape)
-        if _is_alert(line):
-            ranks.append(0)
-        elif i in last or (("mw" in line or "prefix" in line) and _REQUEST_LINE_RE.search(line)):
-            ranks.append(1)
+    kept = _first_shapes(lines)
+    alerts = _alert_lines([lines[i] for i in kept])  # only the lines read: repeats are many
+    for n, i in enumerate(kept):
+        line = lines[i]
+        if _is_alert(line) if alerts is None else n in alerts:
+            ranks[i] = 0
+        elif i in last or _is_request_line(line):
+            ranks[i] = 1
         else:
-            ranks.append(2)
+            ranks[i] = 2
     return ranks
 
 
@@ -369,9 +491,9 @@ JSONRPC_CODES: dict[int, int] = {
 _JSONRPC_CODE_RE = re.compile(r"\"code\"\s*:\s*(-3\d{4})\b")
 
 
-def _codes(text: str, low: str, clues: Clues) -> None:
+def _codes(text: str, low: str, clues: Clues, words: frozenset[str] | None = None) -> None:
     """Status codes: status lines, fields, numbers, spelled out and reason phrases; `low` is
-    `text.lower()`."""
+    `text.lower()`, `words` (if ASCII) its words that are in _TESTED_WORDS."""
     if "http/" in low:  # every status line holds it (no other letter folds to `h`, `t`, `p`)
         for m in _STATUS_LINE_RE.finditer(text):
             clues.add_code(int(m.group(1)), "status-line")
@@ -400,6 +522,8 @@ def _codes(text: str, low: str, clues: Clues) -> None:
         for m in _SPELLED_CODE_RE.finditer(low):
             clues.add_code(_spelled_code(m), "number")
     for phrase, code in REASON_PHRASES.items():
+        if words is not None and not _PHRASE_WORDS[phrase] <= words:
+            continue
         at = low.find(phrase)
         while at >= 0:
             end = at + len(phrase)
@@ -471,7 +595,7 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
         ):
             continue  # logrus fields only in logrus lines (not `WWW-Authenticate: error=`)
         for m in _LOGRUS_FIELD_RE.finditer(line):
-            key, value = m.group(1), _unquote(m.group(2))
+            key, value = "".join(m.groups("")[:4]), _unquote(m.group(5))
             if key in ("error", "err"):
                 clues.add_fragment(value, "log-error", rank)
             elif value.lower() not in ("finished", ""):
@@ -495,7 +619,7 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
 
 def _log_kind(line: str) -> str:
     """A log line's message: full weight in a request or at warning and above, else chatter."""
-    if _QUIET_LEVEL_RE.search(line) and not _REQUEST_LINE_RE.search(line):
+    if _QUIET_LEVEL_RE.search(line) and not _is_request_line(line):
         return "log-info"
     return "log-msg"
 

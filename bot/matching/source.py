@@ -59,8 +59,8 @@ def _caseless(pattern: str) -> _Caseless:
 _SERVER_RE = re.compile(
     r"""(?im)(?:^[ \t]*(?:<[ \t]*)?|["'])(server|via)["']?[ \t]*:[ \t]*["']?([^\s"',]+)"""
 )
-# What every _SERVER_RE match holds, in lower case: the name, an optional quote and the colon.
-# `server` and `via` are common words; followed by a colon they are rare.
+# What every _SERVER_RE match holds, in lower case: the name as a whole word, an optional quote
+# and the colon. `server` and `via` are common words; followed by a colon they are rare.
 _SERVER_NAME_RE = re.compile(r"(?:server|via)[\"']?[ \t]*:")
 _VENDOR_HEADER_RE = _caseless(
     r"(?<![\w-])(x-kong-[\w-]+|cf-ray|cf-cache-status|x-amzn-[\w-]+|x-amz-[\w-]+"
@@ -68,12 +68,12 @@ _VENDOR_HEADER_RE = _caseless(
     r"|x-github-[\w-]+|x-goog-[\w-]+|x-cloud-trace-context|x-vercel-id|fly-request-id"
     r"|x-akamai-[\w-]+|x-fastly-[\w-]+|x-kestrel[\w-]*|ocp-apim-[\w-]+)[\"']?\s*:"
 )
-# A word every vendor header above starts with (see _WORD_TESTS), and how it starts.
+# A word every vendor header above starts with (see WORD_TESTS), and how it starts.
 _VENDOR_WORDS = frozenset(("x", "cf", "apigee", "fly", "ocp"))
 _VENDOR_STARTS = ("x-", "cf-", "apigee", "fly-", "ocp-")
 _BEARER_CHALLENGE_RE = _caseless(r"www-authenticate:\s*bearer\b[^\n]*\berror=")
 # Body shapes of other systems, each with words one of which every match holds (see
-# _WORD_TESTS) and needles one of which it holds in lower case: a paste holding none of either
+# WORD_TESTS) and needles one of which it holds in lower case: a paste holding none of either
 # skips the regex. The word test first: one set operation, where each needle scans the paste.
 _BODY_SHAPES: tuple[tuple[str, frozenset[str], tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (name, frozenset(words), needles, re.compile(pattern))
@@ -140,30 +140,24 @@ _PRODUCT_RE = _caseless(
     r"|tyk-pump|tyk-dashboard|tyk-identity-broker|tyk-sink|prefix=[\w-]*pump|prefix=dashboard)"
     r"(?![\w-])"
 )
-# A word every match of _PRODUCT_RE holds (see _WORD_TESTS), each with the needles one of which
-# a match holding that word holds in lower case: a paste without skips the regex.
-_PRODUCT_WORDS: dict[str, tuple[str, ...]] = {
-    **{word: (word,) for word in ("kong", "apigee", "envoy", "traefik", "nginx", "openresty")},
-    **{word: (word,) for word in ("haproxy", "cloudflare", "akamai", "fastly", "aws", "okta")},
-    **{word: (word,) for word in ("keycloak", "auth0", "cognito", "spring", "django", "fastapi")},
-    **{word: (word,) for word in ("uvicorn", "gunicorn", "flask", "laravel", "rails", "kestrel")},
-    **{word: (word,) for word in ("stripe", "twilio", "etcd", "consul", "istio", "linkerd")},
-    "contour": ("contour",),
-    "execute": ("execute-api",),
-    "amazonaws": ("amazonaws.com",),
-    "azure": ("azure-api.net", "azure apim"),
-    "microsoftonline": ("microsoftonline.com",),
-    "express": ("express-jwt",),
-    "asp": ("asp.net",),
-    "github": ("api.github.com",),
-    "slack": ("slack.com",),
-    "apollo": ("apollo server",),
-    "graphql": ("graphql-depth-limit",),
-    "pump": ("tyk-pump",),
-    "dashboard": ("tyk-dashboard",),
-    "broker": ("tyk-identity-broker",),
-    "sink": ("tyk-sink",),
-    "prefix": ("prefix=",),
+# The first word (run of letters and digits) of every _PRODUCT_RE match in lower case: a match
+# starts after no letter, digit or `-` and its first word ends at a `-`, `.`, ` `, `=` or the
+# match's end. Trying the regex only where one of them stands as a whole word finds its matches.
+_PRODUCT_WORDS = frozenset(
+    (
+        *("kong", "apigee", "envoy", "traefik", "ingress", "nginx", "openresty", "haproxy"),
+        *("cloudflare", "akamai", "fastly", "execute", "amazonaws", "api", "apigateway", "aws"),
+        *("azure", "keycloak", "okta", "auth0", "cognito", "microsoftonline", "spring"),
+        *("django", "fastapi", "uvicorn", "gunicorn", "flask", "express", "laravel", "rails"),
+        *("kestrel", "asp", "stripe", "slack", "twilio", "etcd", "consul", "istio", "linkerd"),
+        *("contour", "apollo", "graphql", "tyk", "prefix"),
+    )
+)
+# The second word of every match starting with one of these first words (common words in Tyk
+# pastes), one character after the first: the regex is tried only where both stand.
+_PRODUCT_SECOND_WORDS = {
+    "api": ("gateway", "github"),
+    "tyk": ("pump", "dashboard", "identity", "sink"),
 }
 _NOT_THROUGH_RE = _caseless(
     r"\b(?:not|never|doesn'?t|does not|don'?t|didn'?t|isn'?t|wasn'?t|aren'?t)\s+"
@@ -189,6 +183,18 @@ _NOT_THROUGH_RE = _caseless(
     r"|\bnot\s+(?:from\s+)?(?:the|our)\s+(?:api[ -])?gateway\b(?!\s*(?:timeout|timed|error))"
 )
 
+# The first word (run of letters and digits) of every _NOT_THROUGH_RE match in lower case: each
+# alternative starts with `\b`, one of these words, then a character that ends the word (`\s`,
+# `'` or `-`). Trying the regex only where one of them stands as a whole word finds its matches.
+_NOT_THROUGH_WORDS = frozenset(
+    (
+        *("no", "not", "nothing", "never", "does", "doesn", "doesnt", "don", "dont", "didn"),
+        *("didnt", "isn", "isnt", "wasn", "wasnt", "aren", "arent", "without", "straight"),
+        *("bypass", "bypasses", "bypassed", "bypassing", "port", "portforward", "portforwarded"),
+        *("portforwarding", "directly", "gateway", "tyk", "copied", "come", "comes"),
+    )
+)
+
 
 # Word tests: each regex above runs only on a paste holding one of its words, a word being a
 # run of ASCII letters and digits in the lower-cased paste. Every match holds its word as a
@@ -197,8 +203,10 @@ _NOT_THROUGH_RE = _caseless(
 # a substring test per word costs a scan of the paste each. Only for ASCII pastes: a
 # case-insensitive regex matches a few other letters (K for `k`, ſ for `s`).
 _SERVER_WORDS = frozenset(("server", "via"))
-_WORD_TESTS = frozenset(
-    _SERVER_WORDS.union(_VENDOR_WORDS, _PRODUCT_WORDS, *(shape[1] for shape in _BODY_SHAPES))
+WORD_TESTS = frozenset(
+    _SERVER_WORDS.union(
+        _VENDOR_WORDS, _PRODUCT_WORDS, _NOT_THROUGH_WORDS, *(shape[1] for shape in _BODY_SHAPES)
+    )
 )
 # Every ASCII character but letters and digits to a space (str.translate's ASCII fast path).
 _NOT_ALNUM = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
@@ -225,24 +233,28 @@ def _matches_from(regex: re.Pattern[str], text: str, starts: list[int]) -> Itera
             yield m
 
 
-def _products(text: str, low: str, held: frozenset[str]) -> Iterator[re.Match[str]]:
-    """`_PRODUCT_RE.finditer(text, low)`, `held` being the words of _WORD_TESTS the paste holds.
+def _word_places(spaced: str, words: Iterable[str]) -> list[int]:
+    """Where each of `words` (or of word sequences, one space apart: words one character apart)
+    stands as whole runs of letters and digits in a lower-cased ASCII text, in order; `spaced`
+    is that text with all else blanked out (`_NOT_ALNUM`) between two spaces (so `spaced[i + 1]`
+    is the text's `i`-th character)."""
+    return _places(spaced, [f" {word} " for word in words])
 
-    In an ASCII paste only the lines from the first needle of a held word to the last are read:
-    every match holds a needle of its word and no match spans lines."""
-    if not text.isascii():
-        return _PRODUCT_RE.any_case.finditer(text)
-    needles = [
-        needle for word in held.intersection(_PRODUCT_WORDS) for needle in _PRODUCT_WORDS[word]
+
+def _product_starts(words: Iterable[str]) -> list[str]:
+    """The first words (with a second word for _PRODUCT_SECOND_WORDS) to try _PRODUCT_RE at."""
+    return [
+        f"{word} {second}" if second else word
+        for word in words
+        for second in _PRODUCT_SECOND_WORDS.get(word, ("",))
     ]
-    firsts = [at for needle in needles if (at := low.find(needle)) >= 0]
-    if not firsts:
-        return iter(())
-    last = max(low.rfind(needle) for needle in needles)
-    end = low.find("\n", last)
-    return _PRODUCT_RE.lower.finditer(
-        low, low.rfind("\n", 0, min(firsts)) + 1, len(low) if end < 0 else end
-    )
+
+
+def _server_name(low: str, spaced: str, held: frozenset[str]) -> bool:
+    """Whether a lower-cased ASCII text may hold a _SERVER_RE match: _SERVER_NAME_RE matches
+    where one of its words stands (`spaced` and `held` as in other_system_signals)."""
+    places = _word_places(spaced, held & _SERVER_WORDS)
+    return any(_SERVER_NAME_RE.match(low, at) for at in places)
 
 
 def ascii_words(low: str) -> list[str]:
@@ -250,17 +262,19 @@ def ascii_words(low: str) -> list[str]:
     return low.translate(_NOT_ALNUM).split()
 
 
-def other_system_signals(text: str, words: list[str] | None = None) -> list[str]:
+def other_system_signals(text: str, words: Iterable[str] | None = None) -> list[str]:
     """Signals that the paste comes from another system (see the module's table); `words`, if
-    given, is `ascii_words(text.lower())`."""
+    given, holds the words of `ascii_words(text.lower())` that are in WORD_TESTS (and maybe
+    others)."""
     found: list[str] = []
     low, ascii = text.lower(), text.isascii()
     # The words of the word tests the paste holds (all of them for a non-ASCII paste).
-    held = _WORD_TESTS
+    held, spaced = WORD_TESTS, ""
     if ascii:
-        held = _WORD_TESTS.intersection(ascii_words(low) if words is None else words)
+        spaced = f" {low.translate(_NOT_ALNUM)} "
+        held = WORD_TESTS.intersection(spaced.split() if words is None else words)
     # Most pastes hold no header of either kind.
-    if not held.isdisjoint(_SERVER_WORDS) and (not ascii or _SERVER_NAME_RE.search(low)):
+    if not held.isdisjoint(_SERVER_WORDS) and (not ascii or _server_name(low, spaced, held)):
         for m in _SERVER_RE.finditer(text):
             if "tyk" not in m.group(2).lower():
                 found.append(f"header:{m.group(1).lower()}: {m.group(2)[:40]}")
@@ -281,12 +295,24 @@ def other_system_signals(text: str, words: list[str] | None = None) -> list[str]
             found.append(f"body:{name}")
     if all(key in text for key in _SPRING_KEYS):
         found.append("body:spring boot error")
-    for m in _products(text, low, held):
+    products = (
+        _matches_from(
+            _PRODUCT_RE.lower, low, _word_places(spaced, _product_starts(held & _PRODUCT_WORDS))
+        )
+        if ascii
+        else _PRODUCT_RE.any_case.finditer(text)
+    )
+    for m in products:
         found.append(f"product:{m.group(1).lower()}")
     if "gateway" in low or "tyk" in low or "forward" in low or "directly" in low:
-        found.extend(
-            f"said:{text[m.start() : m.end()][:60]}" for m in _NOT_THROUGH_RE.finditer(text, low)
+        said = (
+            _matches_from(
+                _NOT_THROUGH_RE.lower, low, _word_places(spaced, held & _NOT_THROUGH_WORDS)
+            )
+            if ascii
+            else _NOT_THROUGH_RE.any_case.finditer(text)
         )
+        found.extend(f"said:{text[m.start() : m.end()][:60]}" for m in said)
     return list(dict.fromkeys(found))
 
 

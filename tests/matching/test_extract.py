@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.matching.extract import MAX_FRAGMENTS, extract
+from bot.matching.extract import (
+    _LOGRUS_FIELD_RE,
+    _VARYING_RE,
+    MAX_FRAGMENTS,
+    _alert_lines,
+    _drop_varying,
+    _is_alert,
+    extract,
+)
 from bot.matching.normalize import _SPELLING, british, normalize, split_words, tokens
 from bot.matching.symptoms import LEXICON, term_set, terms
 
@@ -124,3 +134,35 @@ def test_normalize_spelling_quotes_case() -> None:
     assert normalize("Key not authorised.") == normalize("key not AUTHORIZED")
     assert normalize("OAuth client doesn’t exist") == "oauth client doesnt exist"
     assert normalize("This organisation quota") == "this organization quota"
+
+
+# Shortcuts of extract that must read what the plain regexes read.
+_PLAIN_LOGRUS_RE = re.compile(r"(?:^|\s)(msg|message|error|err)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)")
+_HEXISH = st.text(alphabet="0123456789abcdefABCDEFxyz _-\n\u0663é", max_size=600)
+_LOGRUSISH = st.lists(
+    st.sampled_from(["msg", "message", "error", "err", "=", '"', " ", "\t", "x", "\\", "a b", "é"])
+).map("".join)
+_ALERT_PIECES = ["level", "=", ":", '"', " ", "\t", "\n", "err", "error", "warn", "warning"]
+_ALERT_PIECES += ["fatal", "panic", "crit", "[", "]", "status", "code", "response_code", "http/"]
+_ALERT_PIECES += ["1.1", "404", "503", "4041", "_", "x", "Error", "WARN", "HTTP/", "statuscode"]
+_ALERTISH = st.lists(st.sampled_from(_ALERT_PIECES)).map("".join)
+
+
+@given(_HEXISH)
+def test_drop_varying_is_the_regex(text: str) -> None:
+    """Ids and numbers dropped piece by piece as the regex drops them from the whole text."""
+    assert _drop_varying(text) == _VARYING_RE.sub("", text)
+
+
+@given(_LOGRUSISH)
+def test_logrus_fields_from_their_equals_sign(line: str) -> None:
+    """The `=`-first logrus regex finds the fields the plain one does."""
+    found = [("".join(m.groups("")[:4]), m.group(5)) for m in _LOGRUS_FIELD_RE.finditer(line)]
+    assert found == [m.groups() for m in _PLAIN_LOGRUS_RE.finditer(line)]
+
+
+@given(_ALERTISH)
+def test_alert_lines_by_whole_text_scans(text: str) -> None:
+    """The alert lines found by scanning all lines at once are those _is_alert holds true."""
+    lines = text.splitlines()
+    assert _alert_lines(lines) == {i for i, line in enumerate(lines) if _is_alert(line)}

@@ -11,6 +11,9 @@ from bot.matching.extract import extract
 from bot.matching.matcher import Matcher
 from bot.matching.source import (
     _BODY_SHAPES,
+    _NOT_ALNUM,
+    _NOT_THROUGH_RE,
+    _NOT_THROUGH_WORDS,
     _PRODUCT_RE,
     _PRODUCT_WORDS,
     _SERVER_NAME_RE,
@@ -18,6 +21,11 @@ from bot.matching.source import (
     _SERVER_WORDS,
     _VENDOR_HEADER_RE,
     _VENDOR_WORDS,
+    WORD_TESTS,
+    _matches_from,
+    _product_starts,
+    _server_name,
+    _word_places,
     ascii_words,
     other_system_signals,
 )
@@ -229,6 +237,8 @@ _PIECES += ["ok", "false", "statusCode", "error_description", "application/probl
 _PIECES += ["traceId", "doc_url", "error_uri", "errorLink", "center", "title", "nginx"]
 _PIECES += ["cloudflare", "404 page not found", "server", "Via", "cf-ray", "x-kong-a", "apigee"]
 _PIECES += ["aws", "api gateway", "azure", "apim", "tyk", "pump", "prefix", "spring", "boot"]
+_PIECES += ["tyk-pump", "tyk-sink", "api.github.com", "apigateway (aws)", "api gateway (aws)"]
+_PIECES += ["not", "never", "bypass", "gateway", "the", "isn't", "in", "between", "directly", "pod"]
 
 
 @given(st.lists(st.sampled_from(_PIECES)).map("".join))
@@ -242,11 +252,37 @@ def test_the_word_tests_pass_every_match(text: str) -> None:
             assert any(needle in low for needle in needles), name
     if _SERVER_RE.search(text):
         assert not held.isdisjoint(_SERVER_WORDS)
+        spaced = f" {low.translate(_NOT_ALNUM)} "
+        assert _server_name(low, spaced, WORD_TESTS.intersection(held)), text
     if _VENDOR_HEADER_RE.search(text, low):
         assert not held.isdisjoint(_VENDOR_WORDS)
     for m in _PRODUCT_RE.finditer(text, low):
-        assert any(
-            needle in m.group().lower()
-            for word in held.intersection(_PRODUCT_WORDS)
-            for needle in _PRODUCT_WORDS[word]
-        ), m.group()
+        assert ascii_words(low[m.start() :])[0] in _PRODUCT_WORDS, m.group()
+        spaced = f" {low.translate(_NOT_ALNUM)} "
+        starts = _product_starts(_PRODUCT_WORDS)
+        assert any(spaced.startswith(f" {start} ", m.start()) for start in starts), m.group()
+    for m in _NOT_THROUGH_RE.finditer(text, low):
+        assert ascii_words(low[m.start() :])[0] in _NOT_THROUGH_WORDS, m.group()
+
+
+def _not_through_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of the `said:` matches other_system_signals reads (ASCII path)."""
+    low = text.lower()
+    spaced = f" {low.translate(_NOT_ALNUM)} "
+    held = _NOT_THROUGH_WORDS.intersection(spaced.split())
+    starts = _word_places(spaced, held)
+    return [m.span() for m in _matches_from(_NOT_THROUGH_RE.lower, low, starts)]
+
+
+_SAID = ["not", "never", "doesn't", "does not", "dont", "isn't", "nothing", "bypassed", "no"]
+_SAID += ["without", "port-forward", "portforwarding", "straight", "directly", "to", "the"]
+_SAID += ["our", "api", "gateway", "tyk", "tyk's", "copied", "wording", "comes", "from", "go"]
+_SAID += ["through", "is not", "in", "between", "involved", "related", "with", "reach", "pod"]
+_SAID += ["only", "forwards", "timeout", "_tyk", "x-gateway", " ", "  ", "\n", ",", "'"]
+
+
+@given(st.lists(st.sampled_from(_SAID)).map(" ".join))
+def test_not_through_tried_at_its_words_finds_every_match(text: str) -> None:
+    """Trying _NOT_THROUGH_RE only where one of its first words stands finds what finditer does."""
+    expected = [m.span() for m in _NOT_THROUGH_RE.lower.finditer(text.lower())]
+    assert _not_through_spans(text) == expected
