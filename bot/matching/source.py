@@ -304,7 +304,7 @@ def other_system_signals(text: str, words: Iterable[str] | None = None) -> list[
     )
     for m in products:
         found.append(f"product:{m.group(1).lower()}")
-    if "gateway" in low or "tyk" in low or "forward" in low or "directly" in low:
+    if any(word in low for word in ("gateway", "tyk", "forward", "directly", "straight")):
         said = (
             _matches_from(
                 _NOT_THROUGH_RE.lower, low, _word_places(spaced, held & _NOT_THROUGH_WORDS)
@@ -312,8 +312,28 @@ def other_system_signals(text: str, words: Iterable[str] | None = None) -> list[
             if ascii
             else _NOT_THROUGH_RE.any_case.finditer(text)
         )
-        found.extend(f"said:{text[m.start() : m.end()][:60]}" for m in said)
+        found.extend(
+            f"said:{text[m.start() : m.end()][:60]}"
+            for m in said
+            if not _works_directly(text, m.start(), m.end())
+        )
     return list(dict.fromkeys(found))
+
+
+_DIRECT_CALL_STARTS = ("straight", "directly", "port")
+_SENTENCE_END_RE = re.compile(r"[.!?\n]")
+_WORKS_RE = re.compile(r"(?i)\b(?:works?|worked|working|fine|ok|okay|succeeds?|succeeded|200)\b")
+
+
+def _works_directly(text: str, start: int, end: int) -> bool:
+    """Whether a direct call to the service (`straight to the orders pod`), the match at
+    text[start:end], is said to work in the same sentence: then the gateway is the difference,
+    evidence for it, not against."""
+    if not text[start : start + 8].lower().startswith(_DIRECT_CALL_STARTS):
+        return False
+    before = max((m.end() for m in _SENTENCE_END_RE.finditer(text, 0, start)), default=0)
+    after = _SENTENCE_END_RE.search(text, end)
+    return _WORKS_RE.search(text, before, after.start() if after else len(text)) is not None
 
 
 def against_weight(signals: list[str]) -> float:

@@ -119,6 +119,20 @@ def test_saying_the_gateway_is_not_the_source_counts_against_tyk() -> None:
     )
     assert not other_system_signals(works_directly)
     assert MATCHER.match(works_directly).confident
+
+
+def test_a_direct_call_counts_against_tyk_only_when_it_fails_too() -> None:
+    """`straight to the orders pod` says the gateway is not the cause when the error happens
+    there too, and that it is when the direct call works."""
+    body = '{"error": "Access to this API has been disallowed"}'
+    same = MATCHER.match(f"same 403 when I curl straight to the orders pod: {body}")
+    assert not same.confident and same.clues.other_signals
+    for works in (
+        f"works when I curl straight to the orders pod, but through the gateway: {body}",
+        f"Going directly to the orders service works fine. Through tyk I get 403 {body}",
+    ):
+        result = MATCHER.match(works)
+        assert result.confident and not result.clues.other_signals, works
     assert not other_system_signals("502 but it's not the gateway timeout we saw last week")
     result = MATCHER.match('{"error": "Key has expired, please renew"}\nnot the gateway timeout')
     assert result.confident
