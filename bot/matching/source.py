@@ -321,7 +321,8 @@ def other_system_signals(text: str, words: Iterable[str] | None = None) -> list[
 
 
 _DIRECT_CALL_STARTS = ("straight", "directly", "port")
-_SENTENCE_END_RE = re.compile(r"[.!?\n]")
+_SENTENCE_ENDS = ".!?\n"
+_SENTENCE_END_RE = re.compile(f"[{re.escape(_SENTENCE_ENDS)}]")
 _WORKS_RE = re.compile(r"(?i)\b(?:works?|worked|working|fine|ok|okay|succeeds?|succeeded|200)\b")
 
 
@@ -331,7 +332,7 @@ def _works_directly(text: str, start: int, end: int) -> bool:
     evidence for it, not against."""
     if not text[start : start + 8].lower().startswith(_DIRECT_CALL_STARTS):
         return False
-    before = max((m.end() for m in _SENTENCE_END_RE.finditer(text, 0, start)), default=0)
+    before = max(text.rfind(mark, 0, start) for mark in _SENTENCE_ENDS) + 1  # 0 if none
     after = _SENTENCE_END_RE.search(text, end)
     return _WORKS_RE.search(text, before, after.start() if after else len(text)) is not None
 
