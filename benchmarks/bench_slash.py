@@ -22,6 +22,7 @@ import hmac
 import http.client
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -165,6 +166,14 @@ def vote_burst(port: int, votes: int, fake_url: str) -> None:
     print(f"{votes} clicks took {time.perf_counter() - started:.2f} s", flush=True)
 
 
+def busy_loop(seconds: float) -> None:
+    """Spin on the CPU for `seconds` (the control for a burst: its CPU time, no votes)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        pass
+    print(f"busy loop for {seconds:.2f} s", flush=True)
+
+
 def slack_side() -> None:
     """Slack's side (its stand-in, the people clicking) runs on Slack's machines, not beside
     tykbot: on a small benchmark machine it yields the CPU to tykbot and the timing client."""
@@ -179,6 +188,7 @@ def slack_side() -> None:
 # the `all` process too); the commands process, its backends and the timing client are not
 # pinned (they may run on every CPU, that one included).
 BACKGROUND_CPUS = "BENCH_BACKGROUND_CPUS"  # set by main when pinning: "1" or "1,2,3"
+FOREGROUND_CPUS = "BENCH_FOREGROUND_CPUS"  # with --own-cpus: the commands side's CPUs ("0")
 
 
 def can_pin() -> bool:
@@ -190,21 +200,32 @@ def can_pin() -> bool:
     )
 
 
+def cpu_set(variable: str) -> set[int]:
+    """The CPUs an environment variable lists ("0" or "1,2,3"); empty when unset."""
+    return {int(cpu) for cpu in os.environ.get(variable, "").split(",") if cpu}
+
+
 def background_cpus() -> None:
     """In a pinned split run: keep this process off the commands process's CPU."""
-    cpus = os.environ.get(BACKGROUND_CPUS)
-    if cpus:
-        os.sched_setaffinity(0, {int(cpu) for cpu in cpus.split(",")})
+    if cpus := cpu_set(BACKGROUND_CPUS):
+        os.sched_setaffinity(0, cpus)
+
+
+def foreground_cpus() -> None:
+    """With --own-cpus: keep this process (the commands side) off the background CPUs."""
+    if cpus := cpu_set(FOREGROUND_CPUS):
+        os.sched_setaffinity(0, cpus)
 
 
 ALL_APPLICATION = "tykbot-all"  # the PostgreSQL application_name of the `all` process
+COMMANDS_APPLICATION = "tykbot-commands"  # and of the commands process (with --own-cpus)
 
 
 class PinDatabaseWork:
     """In a pinned split run on PostgreSQL: keep moving the database backends that serve the
     `all` process (found by application_name) to the background CPUs, so the database work the
     clicks cause is off the commands process's CPU too, as on a database server of its own.
-    The commands process's own backends are not pinned."""
+    The commands process's own backends are pinned to the foreground CPUs with --own-cpus."""
 
     def __init__(self, url: str) -> None:
         from bot.store.database import make_engine
@@ -225,17 +246,20 @@ class PinDatabaseWork:
     def _run(self) -> None:
         from sqlalchemy import text
 
-        cpus = {int(cpu) for cpu in os.environ[BACKGROUND_CPUS].split(",")}
-        query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+        where = {
+            ALL_APPLICATION: cpu_set(BACKGROUND_CPUS),
+            COMMANDS_APPLICATION: cpu_set(FOREGROUND_CPUS),
+        }
+        query = text("SELECT pid, application_name FROM pg_stat_activity")
         pinned: set[int] = set()
         while not self.stop.wait(0.05):
             with self.engine.connect() as conn:
-                pids = {
-                    int(pid) for pid in conn.execute(query, {"name": ALL_APPLICATION}).scalars()
-                }
-            for pid in pids - pinned:
+                found = {(int(pid), name) for pid, name in conn.execute(query)}
+            for pid, name in found:
+                if pid in pinned or not where.get(name):
+                    continue
                 try:
-                    os.sched_setaffinity(pid, cpus)
+                    os.sched_setaffinity(pid, where[name])
                     pinned.add(pid)
                 except OSError:
                     pass  # gone already
@@ -305,6 +329,8 @@ def run(
     warmup: int,
     votes: int = 0,
     split: bool = False,
+    burn: float = 0.0,
+    took: list[float] | None = None,
 ) -> tuple[float, float]:
     port = int(env["PORT"])
     keep = os.environ.get("BENCH_SERVER_LOG")
@@ -333,11 +359,25 @@ def run(
                 )
             )
             env = {**env, "TYKBOT_ROLE": "commands"}
-        proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            if pin_database and cpu_set(FOREGROUND_CPUS):
+                env["DATABASE_URL"] = with_application_name(
+                    env["DATABASE_URL"], COMMANDS_APPLICATION
+                )
+        proc = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=foreground_cpus
+        )
         servers.append(proc)
         voters: list[subprocess.Popen[str]] = []
 
         def start_burst() -> None:
+            if burn:  # the control: as much CPU as a burst, where its work would run, no votes
+                busy = [sys.executable, __file__, "--burn", str(burn)]
+                voters.append(
+                    subprocess.Popen(
+                        busy, stdout=subprocess.PIPE, text=True, preexec_fn=background_cpus
+                    )
+                )
+                return
             fake_url = env["SLACK_API_URL"].replace("/api/", "/response")
             burst = [sys.executable, __file__, "--burst", str(events_port), str(votes), fake_url]
             voters.append(
@@ -355,11 +395,13 @@ def run(
             )
             with pinning:
                 timings, sample = measure(
-                    port, pastes, requests, warmup, start_burst if votes else None, path
+                    port, pastes, requests, warmup, start_burst if votes or burn else None, path
                 )
             for voter in voters:
                 out, _ = voter.communicate(timeout=120)
                 label = f"{label} ({out.strip()})"
+                if took is not None and (m := re.search(r"clicks took ([\d.]+) s", out)):
+                    took.append(float(m.group(1)))
         finally:
             for server in servers:
                 server.terminate()
@@ -395,10 +437,23 @@ def main() -> None:
         action="store_true",
         help="slash commands to a TYKBOT_ROLE=commands process, clicks to another (--votes-only)",
     )
+    parser.add_argument(
+        "--own-cpus",
+        action="store_true",
+        help="with --split: the commands process, its database backends and the timing client "
+        "on the CPUs the other side is not pinned to (a pod of its own)",
+    )
     parser.add_argument("--pg", help="a private PostgreSQL database URL instead of SQLite")
     parser.add_argument("--bare-server", choices=["default", "sync"], help=argparse.SUPPRESS)
     parser.add_argument("--fake-slack", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--burst", nargs=3, metavar=("PORT", "N", "URL"), help=argparse.SUPPRESS)
+    parser.add_argument("--burn", type=float, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="with --votes-only: a third series without votes but a busy loop on the CPU the "
+        "clicks' work runs on, for as long as the last burst took (what any load there costs)",
+    )
     args = parser.parse_args()
     if args.bare_server:
         serve_bare(process_before_response=args.bare_server == "sync")
@@ -409,10 +464,18 @@ def main() -> None:
     if args.burst:
         vote_burst(int(args.burst[0]), int(args.burst[1]), args.burst[2])
         return
+    if args.burn:
+        busy_loop(args.burn)
+        return
     if args.split and can_pin():
         last = max(os.sched_getaffinity(0))
         os.environ[BACKGROUND_CPUS] = str(last)
         print(f"split: the all process, the clicks and Slack's stand-in pinned to CPU {last}")
+        if args.own_cpus:
+            rest = sorted(os.sched_getaffinity(0) - {last})
+            os.environ[FOREGROUND_CPUS] = ",".join(map(str, rest))
+            foreground_cpus()  # the timing client
+            print(f"own CPUs: the commands process, its backends and the client on CPU {rest}")
     fake_port = free_port()
     fake = subprocess.Popen(
         [sys.executable, __file__, "--fake-slack", str(fake_port)], preexec_fn=slack_side
@@ -496,24 +559,34 @@ def votes_only(
     """tykbot without and with the vote burst, alternately, each on a fresh database."""
     quiet: list[tuple[float, float]] = []
     burst: list[tuple[float, float]] = []
+    control: list[tuple[float, float]] = []
+    took: list[float] = []  # how long each burst took (the control burns as long)
+    series = [(0, quiet), (args.vote_burst, burst)] + ([(-1, control)] if args.control else [])
     for n in range(args.votes_only):
-        for votes, into in ((0, quiet), (args.vote_burst, burst)):
+        for votes, into in series:
             url = args.pg or f"sqlite:///{tmp}/bench-{n}-{votes}.db"
             if args.pg:
                 reset_pg(args.pg)
+            burn = took[-1] if votes < 0 and took else 0.0
+            label = f"run {n + 1}: /tykerror, " + (
+                f"busy {burn:.2f} s" if burn else f"{votes} votes"
+            )
             into.append(
                 run(
-                    f"run {n + 1}: /tykerror, {votes} votes",
+                    label,
                     [str(tykbot), "serve"],
                     {**env, "DATABASE_URL": url, "PORT": str(free_port())},
                     pastes,
                     args.requests,
                     args.warmup,
-                    votes=votes,
+                    votes=max(votes, 0),
                     split=args.split,
+                    burn=burn,
+                    took=took,
                 )
             )
-    for label, runs in (("without votes", quiet), (f"{args.vote_burst} votes", burst)):
+    named = [("without votes", quiet), (f"{args.vote_burst} votes", burst)]
+    for label, runs in named + ([("busy loop", control)] if args.control else []):
         medians = sorted(m for m, _ in runs)
         p99s = sorted(p for _, p in runs)
         print(

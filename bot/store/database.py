@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from bot.store.writes import CrossProcessWrites
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -62,6 +64,10 @@ def make_engine(
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if "poolclass" not in kwargs and not database.startswith("file:"):
+            # Writers of one file, in every process, take turns (bot/store/writes.py).
+            turn_file = Path(database).expanduser().with_name(Path(database).name + "-turn")
+            CrossProcessWrites(turn_file, patience=busy_timeout).watch(engine)
         return engine
     return create_engine(
         url,
