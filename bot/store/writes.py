@@ -119,11 +119,13 @@ _READS = ("SELECT", "PRAGMA", "EXPLAIN")
 class CrossProcessWrites:
     """One writer at a time among the processes (and threads) writing one SQLite file.
 
-    A thread's first writing statement takes a thread lock, then an exclusive `flock` on
-    `path`; both are given back when its connection returns to the pool (after the commit or
-    rollback). A dead holder's lock is freed by the kernel. Waits are bounded: after
-    `patience` seconds the writer goes ahead (SQLite's own lock still keeps the data safe),
-    so a process that keeps its turn cannot hang the others.
+    A connection's first writing statement takes a thread lock, then an exclusive `flock` on
+    `path`; both are given back when that connection returns to the pool (after the commit or
+    rollback) or is closed or invalidated. Another connection of the holding thread (a nested
+    session) writes within the same turn. A dead holder's lock is freed by the kernel, and a
+    forked child starts with no turn held. Waits are bounded: after `patience` seconds the
+    writer goes ahead (SQLite's own lock still keeps the data safe), so a process that keeps
+    its turn cannot hang the others.
     """
 
     STEP = 0.00005  # seconds between tries for the file once a few immediate ones failed
@@ -133,27 +135,35 @@ class CrossProcessWrites:
         self.patience = patience
         self._threads = threading.Lock()
         self._holder: int | None = None  # the thread holding the turn
+        self._holder_connection: object = None  # the DBAPI connection that took it
         self._fd: int | None = None
-        self._pid = 0
+        self._pid = os.getpid()
 
     def watch(self, engine: Engine) -> None:
         """Take turns for every write made through `engine`."""
         event.listen(engine, "before_cursor_execute", self._before_statement)
-        event.listen(engine, "checkin", self._after_transaction)
+        for ended in ("checkin", "close", "close_detached", "invalidate"):
+            event.listen(engine, ended, self._after_transaction)
 
     def _before_statement(self, *args: Any) -> None:
-        statement: str = args[2]
+        cursor, statement = args[1], args[2]
         if self._holder != threading.get_ident() and not statement.lstrip().upper().startswith(
             _READS
         ):
-            self.acquire()
+            self.acquire(getattr(cursor, "connection", None))
 
-    def _after_transaction(self, *_: Any) -> None:
-        if self._holder == threading.get_ident():
+    def _after_transaction(self, dbapi_connection: object, *_: Any) -> None:
+        self._forget_if_forked()
+        if self._holder is not None and (
+            dbapi_connection is self._holder_connection
+            or (dbapi_connection is None and self._holder == threading.get_ident())
+        ):
             self.release()
 
-    def acquire(self) -> bool:
-        """Take the turn for this thread; False when the wait ran out of patience."""
+    def acquire(self, connection: object = None) -> bool:
+        """Take the turn for this thread (and `connection`, whose return to the pool ends it);
+        False when the wait ran out of patience."""
+        self._forget_if_forked()
         deadline = time.monotonic() + self.patience
         if not self._threads.acquire(timeout=self.patience):
             return False
@@ -168,20 +178,26 @@ class CrossProcessWrites:
                     return False
                 tries += 1
                 time.sleep(0 if tries <= 3 else self.STEP)
-        self._holder = threading.get_ident()
+        self._holder, self._holder_connection = threading.get_ident(), connection
         return True
 
     def release(self) -> None:
-        """Give the turn back (the thread that holds it)."""
-        self._holder = None
-        if self._fd is not None and self._pid == os.getpid():
+        """Give the turn back."""
+        self._holder = self._holder_connection = None
+        if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._threads.release()
 
+    def _forget_if_forked(self) -> None:
+        """In a forked child: the parent's turn, thread lock and open file are not ours (the
+        file shares its lock with the parent's: unlocking it would free the parent's turn)."""
+        if self._pid != os.getpid():
+            self._threads, self._fd = threading.Lock(), None
+            self._holder = self._holder_connection = None
+            self._pid = os.getpid()
+
     def _handle(self) -> int:
-        # A forked child must not share its parent's open file (and so its lock): reopen.
-        if self._fd is None or self._pid != os.getpid():
+        if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
         return self._fd

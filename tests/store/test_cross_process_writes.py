@@ -131,3 +131,15 @@ def test_threads_of_one_process_writing_at_once_all_get_through(database: str) -
     assert errors == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM t")).scalar_one() == 160
+
+
+def test_an_invalidated_connection_gives_its_turn_back(database: str) -> None:
+    engine = make_engine(database)
+    conn = engine.connect()
+    conn.execute(text("INSERT INTO t (x) VALUES ('lost')"))
+    other = CrossProcessWrites(turn_file(database), patience=0.2)  # as another process would
+    assert not other.acquire()
+    conn.invalidate()  # the connection broke mid-transaction: its write is gone, and its turn
+    assert other.acquire()
+    other.release()
+    conn.close()
