@@ -148,6 +148,87 @@ class _Text:
     learned: bool = False  # an approved learned phrasing of the entry
 
 
+@dataclass(frozen=True)
+class _Weighing:
+    """Each (fragment, text) pair's factors, applied to its similarity in one fixed order (the
+    same floats whichever similarities they are applied to)."""
+
+    alias: npt.NDArray[np.float64]  # an alias counts 0.99 of the message (1 for a message)
+    common: npt.NDArray[np.bool_]  # a short, common text: `generic` applies
+    generic: npt.NDArray[np.float64]  # Matcher._generic_factor of the pair's fragment
+    reason: npt.NDArray[np.bool_]  # a bare reason phrase outside a body or log line
+    weight: npt.NDArray[np.float64]  # the fragment's weight (extract.WEIGHTS)
+
+    def weighed(self, sims: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Similarities with the alias, generic and reason factors applied (a factor of 1
+        where one does not apply: the same floats as applying it only where it does)."""
+        sims = sims * self.alias
+        sims = np.where(self.common, sims * self.generic, sims)
+        return np.where(self.reason, sims * REASON_ALONE_FACTOR, sims)
+
+    def scores(self, weighed: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Weighed similarities times the fragments' weights."""
+        return weighed * self.weight
+
+
+@dataclass(frozen=True)
+class _PairMeasures:
+    """What the similarity of each (normalised fragment, catalog text) pair reads besides
+    partial_ratio, which only the `aligned` pairs use (Matcher._measures)."""
+
+    whole: npt.NDArray[np.float64]  # fuzz.ratio / 100 of the fragment and the text
+    inside: npt.NDArray[np.bool_]  # the text is no longer than the fragment
+    cover: npt.NDArray[np.float64]  # the shorter's length over the longer's
+    inside_factor: npt.NDArray[np.float64]  # of partial_ratio, for a text inside the fragment
+    outside_factor: npt.NDArray[np.float64]  # of partial_ratio, for a fragment inside a text
+    generic_short: npt.NDArray[np.bool_]  # a common text much shorter: only `whole` counts
+    aligned: list[int]  # the pairs partial_ratio scores
+    short: list[str]  # of each aligned pair the shorter string,
+    long: list[str]  # and the longer
+    lengths: npt.NDArray[np.int64]  # of each aligned pair both lengths added,
+    short_lengths: npt.NDArray[np.int64]  # and the shorter's
+    found_in_text: list[int]  # pairs whose fragment lies literally inside a longer text
+    templates: list[tuple[int, float]]  # pairs whose placeholder pattern holds: their score
+
+    def align(self, part: npt.NDArray[np.float64], needed: npt.NDArray[np.bool_]) -> None:
+        """Set `part` (partial_ratio / 100 of each aligned pair) where `needed`."""
+        at = np.flatnonzero(needed).tolist()
+        if at:
+            short, long = [self.short[i] for i in at], [self.long[i] for i in at]
+            part[at] = process.cpdist(short, long, scorer=fuzz.partial_ratio, dtype=np.float64)
+            part[at] /= 100
+
+    def part_bound(self) -> npt.NDArray[np.float64]:
+        """An upper bound of each aligned pair's partial_ratio / 100. fuzz.ratio gives the
+        longest common subsequence L of the two strings; partial_ratio compares the shorter
+        (length m) with pieces of the longer, each sharing at most L characters with it in
+        order, so it is at most 2L / (m + L)."""
+        common = np.minimum(
+            np.floor(self.whole[self.aligned] * self.lengths / 2 + 1e-6), self.short_lengths
+        )
+        return np.minimum(2 * common / (self.short_lengths + common) + 1e-9, 1.0)
+
+    def similarities(self, part: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """How well each pair's fragment matches its text, in [0, 1], given `part` (see
+        `align`; any value from 0 up to it gives a similarity from the one without
+        partial_ratio up to the true one): the whole fragment against the text, or the text
+        found inside a longer fragment; a fragment found inside a longer text is a hint, never
+        a confident match by itself (under half of the text counts for nothing). Placeholder
+        texts match by their pattern."""
+        full = np.zeros(len(self.whole), dtype=np.float64)
+        full[self.aligned] = part
+        contained = np.where(
+            self.inside,
+            full * self.inside_factor,
+            np.where(self.cover >= 0.5, full * self.outside_factor, 0.0),
+        )
+        best = np.where(self.generic_short, self.whole, np.maximum(self.whole, contained))
+        best[self.found_in_text] = contained[self.found_in_text]
+        for i, score in self.templates:
+            best[i] = score
+        return best
+
+
 def _keys(word: str) -> tuple[str, ...]:
     """Index keys of a word: the word, and its 4-char head and tail (tolerates typos)."""
     if len(word) <= 4:
@@ -171,6 +252,10 @@ class Matcher:
     (entry id, alias) pairs that are approved learned phrasings. New priors are swapped in with
     `with_priors`, which shares the index: only a catalog change builds a new Matcher.
     """
+
+    # Score with partial_ratio only the pairs that can change a result (_needed_pairs); False
+    # scores every pair: the reference the tests compare with.
+    prune_pairs = True
 
     def __init__(
         self,
@@ -235,6 +320,8 @@ class Matcher:
         self.specificity = np.array([text.specificity for text in self.texts], dtype=np.float64)
         self.text_entry = np.array([text.entry for text in self.texts], dtype=np.int64)
         self.learned = np.array([text.learned for text in self.texts], dtype=bool)
+        self.entry_learned = np.zeros(len(self.entries), dtype=bool)  # has a learned text
+        self.entry_learned[self.text_entry[self.learned]] = True
         self.is_reason = np.array([text.norm in _REASONS for text in self.texts], dtype=bool)
         # An alias counts 0.99 of the message, unless people confirmed it.
         self.alias_factor = np.array(
@@ -291,14 +378,25 @@ class Matcher:
             [r for r, ranked in enumerate(candidates) for _ in ranked], dtype=np.int64
         )
         pair_text = np.array([t for ranked in candidates for t in ranked], dtype=np.int64)
-        sims = self._similarities([fnorm for _, fnorm in read], pair_fragment, pair_text)
-        sims = self._weighed(sims, [f for f, _ in read], clues, pair_fragment, pair_text)
-        scores = sims * np.array([f.weight for f, _ in read], dtype=np.float64)[pair_fragment]
-        taught = self.learned[pair_text] & (sims >= 0.95)
         pair_entry = self.text_entry[pair_text]
-        winners = self._best_pairs(pair_entry, scores)  # each entry's best pair, if >= 0.4
+        measures = self._measures([fnorm for _, fnorm in read], pair_fragment, pair_text)
+        weighing = self._weighing([f for f, _ in read], clues, pair_fragment, pair_text)
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
+        part = np.zeros(len(measures.aligned), dtype=np.float64)
+        if self.prune_pairs and measures.aligned:
+            # Every pair's score without partial_ratio and with an upper bound of it.
+            lowest = weighing.scores(weighing.weighed(measures.similarities(part)))
+            bound = measures.part_bound()
+            highest = weighing.scores(weighing.weighed(measures.similarities(bound)))
+            needed = self._needed_pairs(pair_entry, lowest, highest, clues, source, limit)
+            measures.align(part, needed[measures.aligned])
+        else:
+            measures.align(part, np.ones(len(part), dtype=bool))
+        sims = weighing.weighed(measures.similarities(part))
+        scores = weighing.scores(sims)
+        taught = self.learned[pair_text] & (sims >= 0.95)
+        winners = self._best_pairs(pair_entry, scores)  # each entry's best pair, if >= 0.4
         entry_of = pair_entry[winners]
         finals = self._final_scores(entry_of, scores[winners], taught[winners], clues, source)
         # round(…, 4) >= 0.45 needs at least 0.44995: Python rounds only the ones that may pass.
@@ -333,26 +431,27 @@ class Matcher:
         distinct = self._distinct_errors(self._per_fragment(pair_fragment, pair_entry, scores))
         return Result(matches[:limit], confident, clues, code_only, distinct)
 
-    def _weighed(
+    def _weighing(
         self,
-        sims: npt.NDArray[np.float64],
         fragments: Sequence[Fragment],
         clues: Clues,
         pair_fragment: npt.NDArray[np.int64],
         pair_text: npt.NDArray[np.int64],
-    ) -> npt.NDArray[np.float64]:
-        """Pair similarities with an alias's 0.99 and a short, common text's factors applied (a
-        factor of 1 where one does not apply: the same floats as applying it only where it
-        does)."""
-        sims = sims * self.alias_factor[pair_text]
+    ) -> _Weighing:
+        """Each pair's factors: an alias's 0.99, a short, common text's factor for its fragment,
+        a bare reason phrase's, and the fragment's weight."""
         # Per fragment the factor for a short, common text (`not found`), and whether a bare
         # `forbidden` is a question about a status, not that one entry.
         generic = np.array([self._generic_factor(f, clues) for f in fragments], dtype=np.float64)
         alone = np.array([f.kind == "line" and not clues.tyk_signals for f in fragments], bool)
         common = self.generic[pair_text]
-        sims = np.where(common, sims * generic[pair_fragment], sims)
-        reason = common & self.is_reason[pair_text] & alone[pair_fragment]
-        return np.where(reason, sims * REASON_ALONE_FACTOR, sims)
+        return _Weighing(
+            alias=self.alias_factor[pair_text],
+            common=common,
+            generic=generic[pair_fragment],
+            reason=common & self.is_reason[pair_text] & alone[pair_fragment],
+            weight=np.array([f.weight for f in fragments], dtype=np.float64)[pair_fragment],
+        )
 
     @staticmethod
     def _best_pairs(
@@ -490,22 +589,21 @@ class Matcher:
         factor = 1.0 if fragment.kind in ("error-field", "log-msg", "log-error") else 0.92
         return factor if clues.tyk_signals else factor * 0.8
 
-    def _similarities(
+    def _measures(
         self,
         fragment_norms: Sequence[str],
         pair_fragment: npt.NDArray[np.int64],
         texts: npt.NDArray[np.int64],
-    ) -> npt.NDArray[np.float64]:
-        """How well each pair's normalised fragment matches its catalog text, in [0, 1]: the
-        whole fragment against the text, or the text found inside a longer fragment; a fragment
-        found inside a longer text is a hint, never a confident match by itself (under half of
-        the text counts for nothing). Placeholder texts match by their pattern. One rapidfuzz
-        call per measure for all pairs, the arithmetic in numpy."""
-        if not len(texts):
-            return np.zeros(0, dtype=np.float64)
+    ) -> _PairMeasures:
+        """Everything the similarity of each (normalised fragment, catalog text) pair reads but
+        partial_ratio (see _PairMeasures.similarities). One rapidfuzz call for all pairs, the
+        arithmetic in numpy."""
         fnorms = [fragment_norms[r] for r in pair_fragment.tolist()]
         norms = [self.norms[t] for t in texts.tolist()]
-        whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
+        if fnorms:
+            whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
+        else:
+            whole = np.zeros(0, dtype=np.float64)
         f_len = np.array([len(f) for f in fragment_norms], dtype=np.int64)[pair_fragment]
         t_len = self.norm_lengths[texts]
         generic_short = self.generic[texts] & (t_len < 0.7 * f_len)
@@ -513,29 +611,62 @@ class Matcher:
         cover = np.where(inside, t_len / f_len, f_len / t_len)
         # The pasted part covers over half of the text: align it (as it does when inside).
         align = ~generic_short & (inside | (cover >= 0.5))
-        at = np.flatnonzero(align).tolist()
-        part = np.zeros(len(texts), dtype=np.float64)
-        if at:
-            within = inside.tolist()
-            short = [norms[i] if within[i] else fnorms[i] for i in at]
-            long = [fnorms[i] if within[i] else norms[i] for i in at]
-            part[at] = process.cpdist(short, long, scorer=fuzz.partial_ratio, dtype=np.float64)
-            part[at] /= 100
-        contained = np.where(
-            inside,
-            part * (0.78 + 0.1 * cover + 0.12 * self.specificity[texts]),
-            np.where(cover >= 0.5, part * (0.4 + 0.45 * cover), 0.0),
-        )
-        best = np.where(generic_short, whole, np.maximum(whole, contained))
+        aligned = np.flatnonzero(align).tolist()
+        within = inside.tolist()
         # A fragment found inside a longer text counts only as much as it covers of it.
-        for i in np.flatnonzero(~generic_short & ~inside).tolist():
-            if fnorms[i] in norms[i]:
-                best[i] = contained[i]
+        found_in_text = [
+            i for i in np.flatnonzero(~generic_short & ~inside).tolist() if fnorms[i] in norms[i]
+        ]
+        templates = []
         for i in np.flatnonzero(self.templated[texts]).tolist():
             text = self.texts[int(texts[i])]
             if text.pattern is not None and text.pattern.search(fnorms[i]):
-                best[i] = 1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95
-        return best
+                templates.append((i, 1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95))
+        return _PairMeasures(
+            whole=whole,
+            inside=inside,
+            cover=cover,
+            inside_factor=0.78 + 0.1 * cover + 0.12 * self.specificity[texts],
+            outside_factor=0.4 + 0.45 * cover,
+            generic_short=generic_short,
+            aligned=aligned,
+            short=[norms[i] if within[i] else fnorms[i] for i in aligned],
+            long=[fnorms[i] if within[i] else norms[i] for i in aligned],
+            lengths=(f_len + t_len)[aligned],
+            short_lengths=np.minimum(f_len, t_len)[aligned],
+            found_in_text=found_in_text,
+            templates=templates,
+        )
+
+    def _needed_pairs(
+        self,
+        pair_entry: npt.NDArray[np.int64],
+        lowest: npt.NDArray[np.float64],
+        highest: npt.NDArray[np.float64],
+        clues: Clues,
+        source: float,
+        limit: int,
+    ) -> npt.NDArray[np.bool_]:
+        """The pairs whose partial_ratio can change the result, from bounds on each pair's
+        score (`lowest` and `highest`; a pair left out scores `lowest` or more, never more than
+        it would have). A pair is needed when it may score CONFIDENT_SCORE (_per_fragment reads
+        those), or when its final score with the largest bonuses its entry may get may reach
+        the floor: 0.449 (no entry below it is kept), or, when `limit` entries surely finish at
+        SYMPTOM_BELOW or more (no symptom guess then), the lowest of those `limit` sure scores
+        (an entry below them is not shown). An entry whose best pair is not needed finishes
+        below the floor either way: its pairs left out only score less."""
+        floor = 0.449
+        if limit >= 1:
+            sure = np.full(len(self.entries), -np.inf)
+            at = lowest >= 0.4  # the entry's best pair is at least this one: it is kept
+            no_bonus = np.zeros(np.count_nonzero(at), dtype=bool)
+            finals = self._final_scores(pair_entry[at], lowest[at], no_bonus, clues, source)
+            np.maximum.at(sure, pair_entry[at], finals)
+            if np.count_nonzero(sure >= SYMPTOM_BELOW) >= limit:
+                floor = float(np.partition(sure, len(sure) - limit)[len(sure) - limit])
+        bonus = self.entry_learned[pair_entry]
+        best_case = self._final_scores(pair_entry, highest, bonus, clues, source)
+        return (best_case >= floor) | (highest >= CONFIDENT_SCORE)
 
     def _final_scores(
         self,

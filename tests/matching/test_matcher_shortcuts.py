@@ -1,0 +1,93 @@
+"""The matcher's shortcuts agree with the slow paths they stand for."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+
+from bot.catalog import load_knowledge
+from bot.matching.extract import extract
+from bot.matching.matcher import Matcher, Result, _PairMeasures
+
+CATALOG = load_knowledge()
+_PICK = random.Random(7)
+# Some aliases taught (learned bonus) and priors away from 1, so every bonus is exercised.
+_LEARNED = {(e.id, a) for e in CATALOG for a in e.aliases if _PICK.random() < 0.3}
+_PRIORS = {e.id: _PICK.uniform(0.8, 1.2) for e in CATALOG if _PICK.random() < 0.5}
+MATCHER = Matcher(CATALOG, priors=_PRIORS, learned=_LEARNED)
+EVERY_PAIR = copy.copy(MATCHER)
+EVERY_PAIR.prune_pairs = False
+TEXTS = [t for e in CATALOG for t in (e.message, *e.aliases)]
+WORDS = sorted({w for t in TEXTS for w in t.split()})
+
+
+def _shown(result: Result) -> object:
+    return (result.matches, result.confident, result.code_only, result.distinct_errors)
+
+
+@st.composite
+def _pastes(draw: st.DrawFn) -> str:
+    """Lines of catalog words around catalog messages, some with a typo, some in a body or a
+    log line, sometimes with a status code or another system's marks."""
+    lines = []
+    for _ in range(draw(st.integers(0, 12))):
+        lines.append(" ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12))))
+    for _ in range(draw(st.integers(0, 4))):
+        text = draw(st.sampled_from(TEXTS))
+        if draw(st.booleans()) and len(text) > 5:
+            cut = draw(st.integers(0, len(text) - 1))
+            text = text[:cut] + text[cut + 1 :]
+        wrap = draw(
+            st.sampled_from(
+                ["{}", '{{"error": "{}"}}', 'level=error msg="{}"', "HTTP/1.1 403 Forbidden\n{}"]
+            )
+        )
+        lines.insert(draw(st.integers(0, len(lines))), wrap.format(text))
+    if draw(st.booleans()):
+        lines.append(draw(st.sampled_from(["nginx 502 Bad Gateway", "x-generator: tyk.io", ""])))
+    return "\n".join(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_pastes(), st.sampled_from([1, 2, 5, 8]))
+def test_pruned_pairs_give_the_results_of_scoring_every_pair(paste: str, limit: int) -> None:
+    clues = extract(paste)
+    assert _shown(MATCHER.match_clues(clues, limit)) == _shown(EVERY_PAIR.match_clues(clues, limit))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=600), st.sampled_from([1, 5]))
+def test_pruned_pairs_agree_on_any_text(paste: str, limit: int) -> None:
+    clues = extract(paste)
+    assert _shown(MATCHER.match_clues(clues, limit)) == _shown(EVERY_PAIR.match_clues(clues, limit))
+
+
+_ALPHABET = st.sampled_from("abcdeorst $1")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(_ALPHABET, min_size=1, max_size=90), st.text(_ALPHABET, min_size=1, max_size=90))
+def test_partial_ratio_bound_holds(a: str, b: str) -> None:
+    short, long = sorted((a, b), key=len)
+    whole = fuzz.ratio(a, b) / 100
+    measures = _PairMeasures(
+        whole=np.array([whole]),
+        inside=np.array([True]),
+        cover=np.array([1.0]),
+        inside_factor=np.array([1.0]),
+        outside_factor=np.array([1.0]),
+        generic_short=np.array([False]),
+        aligned=[0],
+        short=[short],
+        long=[long],
+        lengths=np.array([len(a) + len(b)]),
+        short_lengths=np.array([len(short)]),
+        found_in_text=[],
+        templates=[],
+    )
+    assert fuzz.partial_ratio(short, long) / 100 <= measures.part_bound()[0]
