@@ -39,7 +39,7 @@ from rapidfuzz import fuzz, process
 
 from bot.matching import symptoms
 from bot.matching.extract import REASON_PHRASES, Clues, Fragment, extract
-from bot.matching.normalize import normalize, split_words, tokens
+from bot.matching.normalize import normalize, normalize_all, split_words, tokens
 from bot.matching.source import against_weight, tyk_weight
 
 CONFIDENT_SCORE = 0.84
@@ -372,7 +372,10 @@ class Matcher:
 
     def match_clues(self, clues: Clues, limit: int = 5) -> Result:
         """Rank entries for already extracted clues."""
-        read = [(f, fnorm) for f in clues.fragments if len(fnorm := normalize(f.text)) >= 3]
+        fnorms = normalize_all([f.text for f in clues.fragments])
+        read = [
+            (f, fnorm) for f, fnorm in zip(clues.fragments, fnorms, strict=True) if len(fnorm) >= 3
+        ]
         candidates = self._candidates_many([fnorm for _, fnorm in read])
         pair_fragment = np.array(
             [r for r, ranked in enumerate(candidates) for _ in ranked], dtype=np.int64

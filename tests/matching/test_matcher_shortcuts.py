@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 from bot.catalog import load_knowledge
 from bot.matching.extract import extract
 from bot.matching.matcher import Matcher, Result, _PairMeasures
+from bot.matching.normalize import _SPELLING, normalize, normalize_all
 
 CATALOG = load_knowledge()
 _PICK = random.Random(7)
@@ -91,3 +92,30 @@ def test_partial_ratio_bound_holds(a: str, b: str) -> None:
         templates=[],
     )
     assert fuzz.partial_ratio(short, long) / 100 <= measures.part_bound()[0]
+
+
+# Characters that make normalize's steps differ: quotes, apostrophes, dashes, `$`, NUL (the
+# joined texts' separator), newlines, a Greek sigma (lower-cased by context), `İ` (lower-cased
+# to two characters), letters outside ASCII, digits.
+_TRICKY = st.sampled_from(
+    [
+        *"aAsS'’“-— \n\t\x00$_.:éΣσİK9",
+        " authorised",
+        "Behaviour ",
+        "cancelled",
+        "don't",
+        "organisation's",
+        "ΑΣ ",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=40), st.lists(_TRICKY, max_size=12).map("".join))))
+def test_normalize_all_is_normalize_of_each(texts: list[str]) -> None:
+    assert normalize_all(texts) == [normalize(t) for t in texts]
+
+
+def test_normalize_all_spells_the_american_way_in_every_text() -> None:
+    texts = [f"{word}." for word in _SPELLING] + ["x" + word for word in _SPELLING]
+    assert normalize_all(texts) == [normalize(t) for t in texts]
