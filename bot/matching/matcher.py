@@ -39,7 +39,7 @@ from rapidfuzz import fuzz, process
 
 from bot.matching import symptoms
 from bot.matching.extract import REASON_PHRASES, Clues, Fragment, extract
-from bot.matching.normalize import normalize, normalize_all, split_words, tokens
+from bot.matching.normalize import normalize, normalize_all, tokens
 from bot.matching.source import against_weight, tyk_weight
 
 CONFIDENT_SCORE = 0.84
@@ -92,7 +92,12 @@ _STOP = frozenset(
     ]
 )
 STOP_WORDS = _STOP  # words that say nothing about which error it is
-_NO_KEYS: list[int] = []  # the key ids of a word candidates skip (compared by identity)
+# A word's entry in Matcher.word_keys starts with a mark: a content word's is followed by the
+# ids of its index keys; the others stand alone (key ids are never negative).
+_CONTENT = -1
+_NOT_CONTENT = -2  # a stop word or a number: candidates skip it
+_NEXT_FRAGMENT = -3  # _BOUNDARY, which _fragment_keys puts between fragments
+_BOUNDARY = "|"  # no normalised text holds it
 
 
 class CatalogEntry(symptoms.Described, Protocol):
@@ -488,16 +493,18 @@ class Matcher:
         return self._candidates_many([fnorm])[0]
 
     def _key_ids_of(self, word: str) -> list[int]:
-        """The ids of a word's index keys, kept once read (up to WORDS_KEPT words); _NO_KEYS
-        for a stop word or a number, which candidates never use."""
+        """A word's entry in `word_keys` (a mark and, for a content word, the ids of its index
+        keys), kept once read (up to WORDS_KEPT words)."""
         known = self.word_keys.get(word)
         if known is None:
             if len(self.word_keys) >= WORDS_KEPT:
                 self.word_keys.clear()
-            if word in _STOP or word.isdigit():
-                known = _NO_KEYS  # a stop word or a number: not a content word
+            if word == _BOUNDARY:
+                known = [_NEXT_FRAGMENT]
+            elif word in _STOP or word.isdigit():
+                known = [_NOT_CONTENT]
             else:
-                known = [self.key_ids[k] for k in _keys(word) if k in self.key_ids]
+                known = [_CONTENT, *(self.key_ids[k] for k in _keys(word) if k in self.key_ids)]
             self.word_keys[word] = known
         return known
 
@@ -507,23 +514,16 @@ class Matcher:
         """The index keys of every fragment's words, each once per fragment and first seen
         first (the order bincount adds them in), with the fragment each belongs to; and each
         fragment's count of content words (not stop words or numbers). One pass over all the
-        words of a paste, the rest in numpy."""
-        split = [split_words(fnorm) for fnorm in fnorms]
+        words of a paste (split_words of each fragment, with _BOUNDARY between fragments), the
+        rest in numpy."""
+        words = f" {_BOUNDARY} ".join(fnorms).replace("$", " ").split()
         known = self.word_keys
-        keyed = [known[w] if w in known else self._key_ids_of(w) for ws in split for w in ws]
-        word_row = np.repeat(
-            np.arange(len(fnorms), dtype=np.int64), np.array(list(map(len, split)), dtype=np.int64)
-        )
-        content = np.asarray(
-            np.bincount(
-                word_row,
-                weights=np.array([keys is not _NO_KEYS for keys in keyed], dtype=np.float64),
-                minlength=len(fnorms),
-            ),
-            dtype=np.float64,
-        )
-        key = np.fromiter(itertools.chain.from_iterable(keyed), dtype=np.int64)
-        of = np.repeat(word_row, np.array(list(map(len, keyed)), dtype=np.int64))
+        keyed = [known[w] if w in known else self._key_ids_of(w) for w in words]
+        marks = np.fromiter(itertools.chain.from_iterable(keyed), dtype=np.int64)
+        row = np.cumsum(marks == _NEXT_FRAGMENT)
+        content = np.bincount(row[marks == _CONTENT], minlength=len(fnorms)).astype(np.float64)
+        real = marks >= 0
+        key, of = marks[real], row[real]
         # np.unique's sort is stable with return_index: each (fragment, key)'s first place.
         _, first = np.unique(of * len(self.key_ids) + key, return_index=True)
         first.sort()

@@ -12,8 +12,8 @@ from rapidfuzz import fuzz
 
 from bot.catalog import load_knowledge
 from bot.matching.extract import extract
-from bot.matching.matcher import Matcher, Result, _PairMeasures
-from bot.matching.normalize import _SPELLING, normalize, normalize_all
+from bot.matching.matcher import STOP_WORDS, Matcher, Result, _keys, _PairMeasures
+from bot.matching.normalize import _SPELLING, normalize, normalize_all, split_words
 
 CATALOG = load_knowledge()
 _PICK = random.Random(7)
@@ -119,3 +119,34 @@ def test_normalize_all_is_normalize_of_each(texts: list[str]) -> None:
 def test_normalize_all_spells_the_american_way_in_every_text() -> None:
     texts = [f"{word}." for word in _SPELLING] + ["x" + word for word in _SPELLING]
     assert normalize_all(texts) == [normalize(t) for t in texts]
+
+
+_VOCABULARY = sorted({w for t in TEXTS for w in split_words(normalize(t))})
+_FRAGMENT_WORDS = st.sampled_from(
+    [*_VOCABULARY, *sorted(STOP_WORDS), "404", "zzzz", "tykk", "$id", "key$value"]
+)
+
+
+def _fragment_keys_one_by_one(fnorms: list[str]) -> tuple[list[int], list[int], list[float]]:
+    """_fragment_keys written plainly: fragment by fragment, word by word."""
+    keys, rows, content = [], [], []
+    for row, fnorm in enumerate(fnorms):
+        seen: set[int] = set()
+        words = split_words(fnorm)
+        useful = [w for w in words if w not in STOP_WORDS and not w.isdigit()]
+        content.append(float(len(useful)))
+        for word in useful:
+            for k in _keys(word):
+                k_id = MATCHER.key_ids.get(k)
+                if k_id is not None and k_id not in seen:
+                    seen.add(k_id)
+                    keys.append(k_id)
+                    rows.append(row)
+    return keys, rows, content
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_FRAGMENT_WORDS, max_size=15).map(" ".join).map(normalize), max_size=8))
+def test_fragment_keys_are_each_fragments_keys_in_first_seen_order(fnorms: list[str]) -> None:
+    key, of, content = MATCHER._fragment_keys(fnorms)
+    assert (key.tolist(), of.tolist(), content.tolist()) == _fragment_keys_one_by_one(fnorms)
