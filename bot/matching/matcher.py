@@ -182,18 +182,19 @@ class _PairMeasures:
     partial_ratio, which only the `aligned` pairs use (Matcher._measures)."""
 
     whole: npt.NDArray[np.float64]  # fuzz.ratio / 100 of the fragment and the text
-    inside: npt.NDArray[np.bool_]  # the text is no longer than the fragment
-    cover: npt.NDArray[np.float64]  # the shorter's length over the longer's
-    inside_factor: npt.NDArray[np.float64]  # of partial_ratio, for a text inside the fragment
-    outside_factor: npt.NDArray[np.float64]  # of partial_ratio, for a fragment inside a text
-    generic_short: npt.NDArray[np.bool_]  # a common text much shorter: only `whole` counts
-    aligned: list[int]  # the pairs partial_ratio scores
-    short: list[str]  # of each aligned pair the shorter string,
-    long: list[str]  # and the longer
-    lengths: npt.NDArray[np.int64]  # of each aligned pair both lengths added,
+    aligned: npt.NDArray[np.intp]  # the pairs partial_ratio scores, and of each
+    factor: npt.NDArray[np.float64]  # the factor of its partial_ratio,
+    short: list[str]  # the shorter string,
+    long: list[str]  # the longer,
+    lengths: npt.NDArray[np.int64]  # both lengths added,
     short_lengths: npt.NDArray[np.int64]  # and the shorter's
-    found_in_text: list[int]  # pairs whose fragment lies literally inside a longer text
-    templates: list[tuple[int, float]]  # pairs whose placeholder pattern holds: their score
+    # Pairs whose fragment lies literally inside a longer text: aligned ones (and their place
+    # in `aligned`), and the others (which count for nothing)
+    found_aligned: npt.NDArray[np.intp]
+    found_at: npt.NDArray[np.intp]
+    found_elsewhere: npt.NDArray[np.intp]
+    templated: npt.NDArray[np.intp]  # pairs whose placeholder pattern holds,
+    template_scores: npt.NDArray[np.float64]  # and their scores
 
     def align(self, part: npt.NDArray[np.float64], needed: npt.NDArray[np.bool_]) -> None:
         """Set `part` (partial_ratio / 100 of each aligned pair) where `needed`."""
@@ -217,20 +218,15 @@ class _PairMeasures:
         """How well each pair's fragment matches its text, in [0, 1], given `part` (see
         `align`; any value from 0 up to it gives a similarity from the one without
         partial_ratio up to the true one): the whole fragment against the text, or the text
-        found inside a longer fragment; a fragment found inside a longer text is a hint, never
-        a confident match by itself (under half of the text counts for nothing). Placeholder
-        texts match by their pattern."""
-        full = np.zeros(len(self.whole), dtype=np.float64)
-        full[self.aligned] = part
-        contained = np.where(
-            self.inside,
-            full * self.inside_factor,
-            np.where(self.cover >= 0.5, full * self.outside_factor, 0.0),
-        )
-        best = np.where(self.generic_short, self.whole, np.maximum(self.whole, contained))
-        best[self.found_in_text] = contained[self.found_in_text]
-        for i, score in self.templates:
-            best[i] = score
+        found inside a longer fragment (its partial_ratio times its factor); a fragment found
+        inside a longer text is a hint, never a confident match by itself (under half of the
+        text counts for nothing). Placeholder texts match by their pattern."""
+        contained = part * self.factor
+        best = self.whole.copy()
+        best[self.aligned] = np.maximum(best[self.aligned], contained)
+        best[self.found_aligned] = contained[self.found_at]
+        best[self.found_elsewhere] = 0.0
+        best[self.templated] = self.template_scores
         return best
 
 
@@ -382,17 +378,18 @@ class Matcher:
             (f, fnorm) for f, fnorm in zip(clues.fragments, fnorms, strict=True) if len(fnorm) >= 3
         ]
         candidates = self._candidates_many([fnorm for _, fnorm in read])
-        pair_fragment = np.array(
-            [r for r, ranked in enumerate(candidates) for _ in ranked], dtype=np.int64
+        pair_fragment = np.repeat(
+            np.arange(len(candidates), dtype=np.int64),
+            np.array(list(map(len, candidates)), dtype=np.int64),
         )
-        pair_text = np.array([t for ranked in candidates for t in ranked], dtype=np.int64)
+        pair_text = np.fromiter(itertools.chain.from_iterable(candidates), dtype=np.int64)
         pair_entry = self.text_entry[pair_text]
         measures = self._measures([fnorm for _, fnorm in read], pair_fragment, pair_text)
         weighing = self._weighing([f for f, _ in read], clues, pair_fragment, pair_text)
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
         part = np.zeros(len(measures.aligned), dtype=np.float64)
-        if self.prune_pairs and measures.aligned:
+        if self.prune_pairs and len(measures.aligned):
             # Every pair's score without partial_ratio and with an upper bound of it.
             lowest = weighing.scores(weighing.weighed(measures.similarities(part)))
             bound = measures.part_bound()
@@ -601,44 +598,57 @@ class Matcher:
         """Everything the similarity of each (normalised fragment, catalog text) pair reads but
         partial_ratio (see _PairMeasures.similarities). One rapidfuzz call for all pairs, the
         arithmetic in numpy."""
-        fnorms = [fragment_norms[r] for r in pair_fragment.tolist()]
-        norms = [self.norms[t] for t in texts.tolist()]
+        fnorms = list(map(fragment_norms.__getitem__, pair_fragment.tolist()))
+        norms = list(map(self.norms.__getitem__, texts.tolist()))
         if fnorms:
             whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
         else:
             whole = np.zeros(0, dtype=np.float64)
-        f_len = np.array([len(f) for f in fragment_norms], dtype=np.int64)[pair_fragment]
+        f_len = np.array(list(map(len, fragment_norms)), dtype=np.int64)[pair_fragment]
         t_len = self.norm_lengths[texts]
         generic_short = self.generic[texts] & (t_len < 0.7 * f_len)
         inside = t_len <= f_len  # the text may lie inside the fragment
         cover = np.where(inside, t_len / f_len, f_len / t_len)
         # The pasted part covers over half of the text: align it (as it does when inside).
-        align = ~generic_short & (inside | (cover >= 0.5))
-        aligned = np.flatnonzero(align).tolist()
-        within = inside.tolist()
+        aligned = np.flatnonzero(~generic_short & (inside | (cover >= 0.5)))
+        aligned_list = aligned.tolist()
+        within = inside[aligned].tolist()
+        pair_texts = [norms[i] for i in aligned_list]
+        pair_fragments = [fnorms[i] for i in aligned_list]
+        factor = np.where(
+            inside, 0.78 + 0.1 * cover + 0.12 * self.specificity[texts], 0.4 + 0.45 * cover
+        )
         # A fragment found inside a longer text counts only as much as it covers of it.
-        found_in_text = [
-            i for i in np.flatnonzero(~generic_short & ~inside).tolist() if fnorms[i] in norms[i]
-        ]
-        templates = []
+        found = np.array(
+            [i for i in np.flatnonzero(~generic_short & ~inside).tolist() if fnorms[i] in norms[i]],
+            dtype=np.intp,
+        )
+        place = np.searchsorted(aligned, found)
+        is_aligned = place < len(aligned)
+        is_aligned[is_aligned] = aligned[place[is_aligned]] == found[is_aligned]
+        templated, template_scores = [], []
         for i in np.flatnonzero(self.templated[texts]).tolist():
             text = self.texts[int(texts[i])]
             if text.pattern is not None and text.pattern.search(fnorms[i]):
-                templates.append((i, 1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95))
+                templated.append(i)
+                template_scores.append(1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95)
         return _PairMeasures(
             whole=whole,
-            inside=inside,
-            cover=cover,
-            inside_factor=0.78 + 0.1 * cover + 0.12 * self.specificity[texts],
-            outside_factor=0.4 + 0.45 * cover,
-            generic_short=generic_short,
             aligned=aligned,
-            short=[norms[i] if within[i] else fnorms[i] for i in aligned],
-            long=[fnorms[i] if within[i] else norms[i] for i in aligned],
+            factor=factor[aligned],
+            short=[
+                t if w else f for t, f, w in zip(pair_texts, pair_fragments, within, strict=True)
+            ],
+            long=[
+                f if w else t for t, f, w in zip(pair_texts, pair_fragments, within, strict=True)
+            ],
             lengths=(f_len + t_len)[aligned],
             short_lengths=np.minimum(f_len, t_len)[aligned],
-            found_in_text=found_in_text,
-            templates=templates,
+            found_aligned=found[is_aligned],
+            found_at=place[is_aligned],
+            found_elsewhere=found[~is_aligned],
+            templated=np.array(templated, dtype=np.intp),
+            template_scores=np.array(template_scores, dtype=np.float64),
         )
 
     def _needed_pairs(
@@ -659,14 +669,22 @@ class Matcher:
         (an entry below them is not shown). An entry whose best pair is not needed finishes
         below the floor either way: its pairs left out only score less."""
         floor = 0.449
-        if limit >= 1:
-            sure = np.full(len(self.entries), -np.inf)
-            at = lowest >= 0.4  # the entry's best pair is at least this one: it is kept
-            no_bonus = np.zeros(np.count_nonzero(at), dtype=bool)
+        at = np.flatnonzero(lowest >= 0.4)  # an entry's best pair is at least this one: kept
+        if 1 <= limit <= len(at):
+            no_bonus = np.zeros(len(at), dtype=bool)
             finals = self._final_scores(pair_entry[at], lowest[at], no_bonus, clues, source)
-            np.maximum.at(sure, pair_entry[at], finals)
-            if np.count_nonzero(sure >= SYMPTOM_BELOW) >= limit:
-                floor = float(np.partition(sure, len(sure) - limit)[len(sure) - limit])
+            sure = np.flatnonzero(finals >= SYMPTOM_BELOW)
+            if len(sure) >= limit:
+                # The limit-th entry met going down the sure scores: the limit-th best entry.
+                order = sure[np.argsort(-finals[sure], kind="stable")]
+                met: set[int] = set()
+                for entry, final in zip(
+                    pair_entry[at[order]].tolist(), finals[order].tolist(), strict=True
+                ):
+                    met.add(entry)
+                    if len(met) == limit:
+                        floor = final
+                        break
         bonus = self.entry_learned[pair_entry]
         best_case = self._final_scores(pair_entry, highest, bonus, clues, source)
         return (best_case >= floor) | (highest >= CONFIDENT_SCORE)

@@ -76,20 +76,20 @@ _ALPHABET = st.sampled_from("abcdeorst $1")
 def test_partial_ratio_bound_holds(a: str, b: str) -> None:
     short, long = sorted((a, b), key=len)
     whole = fuzz.ratio(a, b) / 100
+    nowhere = np.zeros(0, dtype=np.intp)
     measures = _PairMeasures(
         whole=np.array([whole]),
-        inside=np.array([True]),
-        cover=np.array([1.0]),
-        inside_factor=np.array([1.0]),
-        outside_factor=np.array([1.0]),
-        generic_short=np.array([False]),
-        aligned=[0],
+        aligned=np.array([0], dtype=np.intp),
+        factor=np.array([1.0]),
         short=[short],
         long=[long],
         lengths=np.array([len(a) + len(b)]),
         short_lengths=np.array([len(short)]),
-        found_in_text=[],
-        templates=[],
+        found_aligned=nowhere,
+        found_at=nowhere,
+        found_elsewhere=nowhere,
+        templated=nowhere,
+        template_scores=np.zeros(0),
     )
     assert fuzz.partial_ratio(short, long) / 100 <= measures.part_bound()[0]
 
@@ -150,3 +150,45 @@ def _fragment_keys_one_by_one(fnorms: list[str]) -> tuple[list[int], list[int], 
 def test_fragment_keys_are_each_fragments_keys_in_first_seen_order(fnorms: list[str]) -> None:
     key, of, content = MATCHER._fragment_keys(fnorms)
     assert (key.tolist(), of.tolist(), content.tolist()) == _fragment_keys_one_by_one(fnorms)
+
+
+def _similarities_plainly(fnorms: list[str], texts: list[int]) -> list[float]:
+    """The pair similarities written out pair by pair (what _PairMeasures.similarities
+    computes with every pair's partial_ratio)."""
+    out = []
+    for fnorm, t in zip(fnorms, texts, strict=True):
+        text = MATCHER.texts[t]
+        f_len, t_len = len(fnorm), len(text.norm)
+        whole = fuzz.ratio(fnorm, text.norm) / 100
+        generic_short = text.generic and t_len < 0.7 * f_len
+        inside = t_len <= f_len
+        cover = t_len / f_len if inside else f_len / t_len
+        part = 0.0
+        if not generic_short and (inside or cover >= 0.5):
+            short, long = (text.norm, fnorm) if inside else (fnorm, text.norm)
+            part = fuzz.partial_ratio(short, long) / 100
+        if inside:
+            contained = part * (0.78 + 0.1 * cover + 0.12 * text.specificity)
+        else:
+            contained = part * (0.4 + 0.45 * cover) if cover >= 0.5 else 0.0
+        best = whole if generic_short else max(whole, contained)
+        if not generic_short and not inside and fnorm in text.norm:
+            best = contained
+        if text.pattern is not None and text.pattern.search(fnorm):
+            best = 1.0 if len(fnorm) < 1.5 * len(text.norm) + 20 else 0.95
+        out.append(best)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(_pastes())
+def test_pair_similarities_are_those_written_out_pair_by_pair(paste: str) -> None:
+    fnorms = [n for n in normalize_all([f.text for f in extract(paste).fragments]) if len(n) >= 3]
+    candidates = MATCHER._candidates_many(fnorms)
+    pair_fragment = np.array([r for r, c in enumerate(candidates) for _ in c], dtype=np.int64)
+    pair_text = np.array([t for c in candidates for t in c], dtype=np.int64)
+    measures = MATCHER._measures(fnorms, pair_fragment, pair_text)
+    part = np.zeros(len(measures.aligned))
+    measures.align(part, np.ones(len(part), dtype=bool))
+    expected = _similarities_plainly([fnorms[r] for r in pair_fragment], pair_text.tolist())
+    assert measures.similarities(part).tolist() == expected
