@@ -198,7 +198,7 @@ class _PairMeasures:
 
     def align(self, part: npt.NDArray[np.float64], needed: npt.NDArray[np.bool_]) -> None:
         """Set `part` (partial_ratio / 100 of each aligned pair) where `needed`."""
-        at = np.flatnonzero(needed).tolist()
+        at = needed.nonzero()[0].tolist()
         if at:
             short, long = [self.short[i] for i in at], [self.long[i] for i in at]
             part[at] = process.cpdist(short, long, scorer=fuzz.partial_ratio, dtype=np.float64)
@@ -388,13 +388,14 @@ class Matcher:
         weighing = self._weighing([f for f, _ in read], clues, pair_fragment, pair_text)
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
+        code_bonuses = self._code_bonuses(clues)
         part = np.zeros(len(measures.aligned), dtype=np.float64)
         if self.prune_pairs and len(measures.aligned):
             # Every pair's score without partial_ratio and with an upper bound of it.
             lowest = weighing.scores(weighing.weighed(measures.similarities(part)))
             bound = measures.part_bound()
             highest = weighing.scores(weighing.weighed(measures.similarities(bound)))
-            needed = self._needed_pairs(pair_entry, lowest, highest, clues, source, limit)
+            needed = self._needed_pairs(pair_entry, lowest, highest, code_bonuses, source, limit)
             measures.align(part, needed[measures.aligned])
         else:
             measures.align(part, np.ones(len(part), dtype=bool))
@@ -403,12 +404,14 @@ class Matcher:
         taught = self.learned[pair_text] & (sims >= 0.95)
         winners = self._best_pairs(pair_entry, scores)  # each entry's best pair, if >= 0.4
         entry_of = pair_entry[winners]
-        finals = self._final_scores(entry_of, scores[winners], taught[winners], clues, source)
+        finals = self._final_scores(
+            entry_of, scores[winners], taught[winners], code_bonuses, source
+        )
         # round(…, 4) >= 0.45 needs at least 0.44995: Python rounds only the ones that may pass.
         final: dict[int, float] = {}
         shown: dict[int, float] = {}
         best: dict[int, int] = {}  # entry → its best pair
-        for at in np.flatnonzero(finals >= 0.449).tolist():
+        for at in (finals >= 0.449).nonzero()[0].tolist():
             i, score = int(entry_of[at]), float(finals[at])
             if (rounded := round(min(score, 1.0), 4)) >= 0.45:
                 final[i], shown[i], best[i] = score, rounded, int(winners[at])
@@ -479,7 +482,7 @@ class Matcher:
         """(entry, score) of each fragment's best pair (the first of equals), in fragment order,
         for the fragments whose best is a confident score: all _distinct_errors reads."""
         top: dict[int, tuple[int, float]] = {}
-        for p in np.flatnonzero(scores >= CONFIDENT_SCORE).tolist():
+        for p in (scores >= CONFIDENT_SCORE).nonzero()[0].tolist():
             r, score = int(pair_fragment[p]), float(scores[p])
             if score > top.get(r, (-1, 0.0))[1]:
                 top[r] = (int(pair_entry[p]), score)
@@ -517,12 +520,18 @@ class Matcher:
         known = self.word_keys
         keyed = [known[w] if w in known else self._key_ids_of(w) for w in words]
         marks = np.fromiter(itertools.chain.from_iterable(keyed), dtype=np.int64)
-        row = np.cumsum(marks == _NEXT_FRAGMENT)
+        row = (marks == _NEXT_FRAGMENT).cumsum()
         content = np.bincount(row[marks == _CONTENT], minlength=len(fnorms)).astype(np.float64)
         real = marks >= 0
         key, of = marks[real], row[real]
-        # np.unique's sort is stable with return_index: each (fragment, key)'s first place.
-        _, first = np.unique(of * len(self.key_ids) + key, return_index=True)
+        # Each (fragment, key)'s first place: the first of its run in a stable sort.
+        pair = of * len(self.key_ids) + key
+        order = pair.argsort(kind="stable")
+        sorted_pairs = pair[order]
+        starts_run = np.empty(len(pair), dtype=bool)
+        starts_run[:1] = True
+        starts_run[1:] = sorted_pairs[1:] != sorted_pairs[:-1]
+        first = order[starts_run]
         first.sort()
         return key[first], of[first], content
 
@@ -539,23 +548,23 @@ class Matcher:
         ranked: list[list[int]] = [[] for _ in fnorms]
         if len(key):
             lengths = self.lengths[key]
-            ends = np.cumsum(lengths)
+            ends = lengths.cumsum()
             # The positions of the kept keys' postings, key after key: one gather for them all.
-            at = np.arange(ends[-1]) + np.repeat(self.starts[key] - (ends - lengths), lengths)
+            at = np.arange(ends[-1]) + (self.starts[key] - (ends - lengths)).repeat(lengths)
             shared = np.bincount(
-                self.post_texts[at] + np.repeat(of * n, lengths),
+                self.post_texts[at] + (of * n).repeat(lengths),
                 weights=self.post_weights[at],
                 minlength=len(fnorms) * n,
             ).reshape(len(fnorms), n)
             k = min(CANDIDATES_PER_FRAGMENT, n - 1)
             if k > 0:
-                top = np.argpartition(-shared, k, axis=1)[:, : k + 1]
+                top = (-shared).argpartition(k, axis=1)[:, : k + 1]
             else:
                 top = np.broadcast_to(np.arange(n), (len(fnorms), n))
             # Row by row gathers (take_along_axis, without its Python-side index building).
             rows = np.arange(len(fnorms))[:, None]
             top_weights = shared[rows, top]
-            order = np.argsort(-top_weights, axis=1)
+            order = (-top_weights).argsort(axis=1)
             top, top_weights = top[rows, order], top_weights[rows, order]
             best = top_weights.max(axis=1, keepdims=True)
             # Weights fall along a row, so the chosen texts are a prefix of it.
@@ -610,7 +619,7 @@ class Matcher:
         inside = t_len <= f_len  # the text may lie inside the fragment
         cover = np.where(inside, t_len / f_len, f_len / t_len)
         # The pasted part covers over half of the text: align it (as it does when inside).
-        aligned = np.flatnonzero(~generic_short & (inside | (cover >= 0.5)))
+        aligned = (~generic_short & (inside | (cover >= 0.5))).nonzero()[0]
         aligned_list = aligned.tolist()
         within = inside[aligned].tolist()
         pair_texts = [norms[i] for i in aligned_list]
@@ -620,14 +629,14 @@ class Matcher:
         )
         # A fragment found inside a longer text counts only as much as it covers of it.
         found = np.array(
-            [i for i in np.flatnonzero(~generic_short & ~inside).tolist() if fnorms[i] in norms[i]],
+            [i for i in (~generic_short & ~inside).nonzero()[0].tolist() if fnorms[i] in norms[i]],
             dtype=np.intp,
         )
         place = np.searchsorted(aligned, found)
         is_aligned = place < len(aligned)
         is_aligned[is_aligned] = aligned[place[is_aligned]] == found[is_aligned]
         templated, template_scores = [], []
-        for i in np.flatnonzero(self.templated[texts]).tolist():
+        for i in self.templated[texts].nonzero()[0].tolist():
             text = self.texts[int(texts[i])]
             if text.pattern is not None and text.pattern.search(fnorms[i]):
                 templated.append(i)
@@ -656,7 +665,7 @@ class Matcher:
         pair_entry: npt.NDArray[np.int64],
         lowest: npt.NDArray[np.float64],
         highest: npt.NDArray[np.float64],
-        clues: Clues,
+        code_bonuses: npt.NDArray[np.float64],
         source: float,
         limit: int,
     ) -> npt.NDArray[np.bool_]:
@@ -669,14 +678,14 @@ class Matcher:
         (an entry below them is not shown). An entry whose best pair is not needed finishes
         below the floor either way: its pairs left out only score less."""
         floor = 0.449
-        at = np.flatnonzero(lowest >= 0.4)  # an entry's best pair is at least this one: kept
+        at = (lowest >= 0.4).nonzero()[0]  # an entry's best pair is at least this one: kept
         if 1 <= limit <= len(at):
             no_bonus = np.zeros(len(at), dtype=bool)
-            finals = self._final_scores(pair_entry[at], lowest[at], no_bonus, clues, source)
-            sure = np.flatnonzero(finals >= SYMPTOM_BELOW)
+            finals = self._final_scores(pair_entry[at], lowest[at], no_bonus, code_bonuses, source)
+            sure = (finals >= SYMPTOM_BELOW).nonzero()[0]
             if len(sure) >= limit:
                 # The limit-th entry met going down the sure scores: the limit-th best entry.
-                order = sure[np.argsort(-finals[sure], kind="stable")]
+                order = sure[(-finals[sure]).argsort(kind="stable")]
                 met: set[int] = set()
                 for entry, final in zip(
                     pair_entry[at[order]].tolist(), finals[order].tolist(), strict=True
@@ -686,26 +695,31 @@ class Matcher:
                         floor = final
                         break
         bonus = self.entry_learned[pair_entry]
-        best_case = self._final_scores(pair_entry, highest, bonus, clues, source)
+        best_case = self._final_scores(pair_entry, highest, bonus, code_bonuses, source)
         return (best_case >= floor) | (highest >= CONFIDENT_SCORE)
+
+    def _code_bonuses(self, clues: Clues) -> npt.NDArray[np.float64]:
+        """Each entry's bonus for the paste showing its code: CODE_BONUS times the code clue's
+        strength (0 without it)."""
+        strength = np.zeros(len(self.entries), dtype=np.float64)
+        for code, found in clues.codes.items():
+            if found:
+                strength[self.codes == code] = found
+        return CODE_BONUS * strength
 
     def _final_scores(
         self,
         entries: npt.NDArray[np.int64],
         scores: npt.NDArray[np.float64],
         taught: npt.NDArray[np.bool_],
-        clues: Clues,
+        code_bonuses: npt.NDArray[np.float64],
         source: float = 1.0,
     ) -> npt.NDArray[np.float64]:
-        """Fragment scores with a confirmed phrasing, the paste's code, other systems' marks
-        and the entry's prior applied (the order of `_match`'s reasons). Adding 0 where a bonus
-        does not apply gives the same floats as adding nothing."""
+        """Fragment scores with a confirmed phrasing, the paste's code (`_code_bonuses`), other
+        systems' marks and the entry's prior applied (the order of `_match`'s reasons). Adding
+        0 where a bonus does not apply gives the same floats as adding nothing."""
         scores = scores + np.where(taught, LEARNED_BONUS, 0.0)
-        strength = np.zeros(len(entries), dtype=np.float64)
-        for code, found in clues.codes.items():
-            if found:
-                strength[self.codes[entries] == code] = found
-        scores = scores + CODE_BONUS * strength
+        scores = scores + code_bonuses[entries]
         if source < 1:
             scores = scores * source
         return scores * self.prior_factors[entries]
