@@ -272,9 +272,11 @@ class Matcher:
         seen: set[tuple[int, str]] = set()
         # One text listed under two codes is one answer: entries by normalised message.
         self.by_message: dict[str, list[str]] = defaultdict(list)
+        self.message_norms: list[str] = []  # each entry's normalised message
         for i, entry in enumerate(self.entries):
             self.by_code[entry.code].append(i)
-            self.by_message[normalize(entry.message)].append(entry.id)
+            self.message_norms.append(normalize(entry.message))
+            self.by_message[self.message_norms[-1]].append(entry.id)
             for raw, is_alias in [(entry.message, False)] + [(a, True) for a in entry.aliases]:
                 norm = normalize(_PLACEHOLDER_RE.sub(" ", raw))
                 if not norm or (i, norm) in seen:
@@ -822,7 +824,7 @@ class Matcher:
                 strongest[i] = max(score, strongest.get(i, 0.0))
         messages: dict[str, int] = {}
         for i in sorted(strongest, key=lambda i: -strongest[i]):
-            messages.setdefault(normalize(self.entries[i].message), i)
+            messages.setdefault(self.message_norms[i], i)
         return [
             Match(
                 self.entries[i].id,
