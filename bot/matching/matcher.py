@@ -39,7 +39,7 @@ from rapidfuzz import fuzz, process
 
 from bot.matching import symptoms
 from bot.matching.extract import REASON_PHRASES, Clues, Fragment, extract
-from bot.matching.normalize import normalize, split_words, tokens
+from bot.matching.normalize import normalize, normalize_all, tokens
 from bot.matching.source import against_weight, tyk_weight
 
 CONFIDENT_SCORE = 0.84
@@ -92,7 +92,12 @@ _STOP = frozenset(
     ]
 )
 STOP_WORDS = _STOP  # words that say nothing about which error it is
-_NO_KEYS: list[int] = []  # the key ids of a word candidates skip (compared by identity)
+# A word's entry in Matcher.word_keys starts with a mark: a content word's is followed by the
+# ids of its index keys; the others stand alone (key ids are never negative).
+_CONTENT = -1
+_NOT_CONTENT = -2  # a stop word or a number: candidates skip it
+_NEXT_FRAGMENT = -3  # _BOUNDARY, which _fragment_keys puts between fragments
+_BOUNDARY = "|"  # no normalised text holds it
 
 
 class CatalogEntry(symptoms.Described, Protocol):
@@ -148,6 +153,83 @@ class _Text:
     learned: bool = False  # an approved learned phrasing of the entry
 
 
+@dataclass(frozen=True)
+class _Weighing:
+    """Each (fragment, text) pair's factors, applied to its similarity in one fixed order (the
+    same floats whichever similarities they are applied to)."""
+
+    alias: npt.NDArray[np.float64]  # an alias counts 0.99 of the message (1 for a message)
+    common: npt.NDArray[np.bool_]  # a short, common text: `generic` applies
+    generic: npt.NDArray[np.float64]  # Matcher._generic_factor of the pair's fragment
+    reason: npt.NDArray[np.bool_]  # a bare reason phrase outside a body or log line
+    weight: npt.NDArray[np.float64]  # the fragment's weight (extract.WEIGHTS)
+
+    def weighed(self, sims: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Similarities with the alias, generic and reason factors applied (a factor of 1
+        where one does not apply: the same floats as applying it only where it does)."""
+        sims = sims * self.alias
+        sims = np.where(self.common, sims * self.generic, sims)
+        return np.where(self.reason, sims * REASON_ALONE_FACTOR, sims)
+
+    def scores(self, weighed: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Weighed similarities times the fragments' weights."""
+        return weighed * self.weight
+
+
+@dataclass(frozen=True)
+class _PairMeasures:
+    """What the similarity of each (normalised fragment, catalog text) pair reads besides
+    partial_ratio, which only the `aligned` pairs use (Matcher._measures)."""
+
+    whole: npt.NDArray[np.float64]  # fuzz.ratio / 100 of the fragment and the text
+    aligned: npt.NDArray[np.intp]  # the pairs partial_ratio scores, and of each
+    factor: npt.NDArray[np.float64]  # the factor of its partial_ratio,
+    short: list[str]  # the shorter string,
+    long: list[str]  # the longer,
+    lengths: npt.NDArray[np.int64]  # both lengths added,
+    short_lengths: npt.NDArray[np.int64]  # and the shorter's
+    # Pairs whose fragment lies literally inside a longer text: aligned ones (and their place
+    # in `aligned`), and the others (which count for nothing)
+    found_aligned: npt.NDArray[np.intp]
+    found_at: npt.NDArray[np.intp]
+    found_elsewhere: npt.NDArray[np.intp]
+    templated: npt.NDArray[np.intp]  # pairs whose placeholder pattern holds,
+    template_scores: npt.NDArray[np.float64]  # and their scores
+
+    def align(self, part: npt.NDArray[np.float64], needed: npt.NDArray[np.bool_]) -> None:
+        """Set `part` (partial_ratio / 100 of each aligned pair) where `needed`."""
+        at = needed.nonzero()[0].tolist()
+        if at:
+            short, long = [self.short[i] for i in at], [self.long[i] for i in at]
+            part[at] = process.cpdist(short, long, scorer=fuzz.partial_ratio, dtype=np.float64)
+            part[at] /= 100
+
+    def part_bound(self) -> npt.NDArray[np.float64]:
+        """An upper bound of each aligned pair's partial_ratio / 100. fuzz.ratio gives the
+        longest common subsequence L of the two strings; partial_ratio compares the shorter
+        (length m) with pieces of the longer, each sharing at most L characters with it in
+        order, so it is at most 2L / (m + L)."""
+        common = np.minimum(
+            np.floor(self.whole[self.aligned] * self.lengths / 2 + 1e-6), self.short_lengths
+        )
+        return np.minimum(2 * common / (self.short_lengths + common) + 1e-9, 1.0)
+
+    def similarities(self, part: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """How well each pair's fragment matches its text, in [0, 1], given `part` (see
+        `align`; any value from 0 up to it gives a similarity from the one without
+        partial_ratio up to the true one): the whole fragment against the text, or the text
+        found inside a longer fragment (its partial_ratio times its factor); a fragment found
+        inside a longer text is a hint, never a confident match by itself (under half of the
+        text counts for nothing). Placeholder texts match by their pattern."""
+        contained = part * self.factor
+        best = self.whole.copy()
+        best[self.aligned] = np.maximum(best[self.aligned], contained)
+        best[self.found_aligned] = contained[self.found_at]
+        best[self.found_elsewhere] = 0.0
+        best[self.templated] = self.template_scores
+        return best
+
+
 def _keys(word: str) -> tuple[str, ...]:
     """Index keys of a word: the word, and its 4-char head and tail (tolerates typos)."""
     if len(word) <= 4:
@@ -172,6 +254,10 @@ class Matcher:
     `with_priors`, which shares the index: only a catalog change builds a new Matcher.
     """
 
+    # Score with partial_ratio only the pairs that can change a result (_needed_pairs); False
+    # scores every pair: the reference the tests compare with.
+    prune_pairs = True
+
     def __init__(
         self,
         entries: Iterable[CatalogEntry],
@@ -186,9 +272,11 @@ class Matcher:
         seen: set[tuple[int, str]] = set()
         # One text listed under two codes is one answer: entries by normalised message.
         self.by_message: dict[str, list[str]] = defaultdict(list)
+        self.message_norms: list[str] = []  # each entry's normalised message
         for i, entry in enumerate(self.entries):
             self.by_code[entry.code].append(i)
-            self.by_message[normalize(entry.message)].append(entry.id)
+            self.message_norms.append(normalize(entry.message))
+            self.by_message[self.message_norms[-1]].append(entry.id)
             for raw, is_alias in [(entry.message, False)] + [(a, True) for a in entry.aliases]:
                 norm = normalize(_PLACEHOLDER_RE.sub(" ", raw))
                 if not norm or (i, norm) in seen:
@@ -235,6 +323,8 @@ class Matcher:
         self.specificity = np.array([text.specificity for text in self.texts], dtype=np.float64)
         self.text_entry = np.array([text.entry for text in self.texts], dtype=np.int64)
         self.learned = np.array([text.learned for text in self.texts], dtype=bool)
+        self.entry_learned = np.zeros(len(self.entries), dtype=bool)  # has a learned text
+        self.entry_learned[self.text_entry[self.learned]] = True
         self.is_reason = np.array([text.norm in _REASONS for text in self.texts], dtype=bool)
         # An alias counts 0.99 of the message, unless people confirmed it.
         self.alias_factor = np.array(
@@ -285,27 +375,45 @@ class Matcher:
 
     def match_clues(self, clues: Clues, limit: int = 5) -> Result:
         """Rank entries for already extracted clues."""
-        read = [(f, fnorm) for f in clues.fragments if len(fnorm := normalize(f.text)) >= 3]
+        fnorms = normalize_all([f.text for f in clues.fragments])
+        read = [
+            (f, fnorm) for f, fnorm in zip(clues.fragments, fnorms, strict=True) if len(fnorm) >= 3
+        ]
         candidates = self._candidates_many([fnorm for _, fnorm in read])
-        pair_fragment = np.array(
-            [r for r, ranked in enumerate(candidates) for _ in ranked], dtype=np.int64
+        pair_fragment = np.repeat(
+            np.arange(len(candidates), dtype=np.int64),
+            np.array(list(map(len, candidates)), dtype=np.int64),
         )
-        pair_text = np.array([t for ranked in candidates for t in ranked], dtype=np.int64)
-        sims = self._similarities([fnorm for _, fnorm in read], pair_fragment, pair_text)
-        sims = self._weighed(sims, [f for f, _ in read], clues, pair_fragment, pair_text)
-        scores = sims * np.array([f.weight for f, _ in read], dtype=np.float64)[pair_fragment]
-        taught = self.learned[pair_text] & (sims >= 0.95)
+        pair_text = np.fromiter(itertools.chain.from_iterable(candidates), dtype=np.int64)
         pair_entry = self.text_entry[pair_text]
-        winners = self._best_pairs(pair_entry, scores)  # each entry's best pair, if >= 0.4
+        measures = self._measures([fnorm for _, fnorm in read], pair_fragment, pair_text)
+        weighing = self._weighing([f for f, _ in read], clues, pair_fragment, pair_text)
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
+        code_bonuses = self._code_bonuses(clues)
+        part = np.zeros(len(measures.aligned), dtype=np.float64)
+        if self.prune_pairs and len(measures.aligned):
+            # Every pair's score without partial_ratio and with an upper bound of it.
+            lowest = weighing.scores(weighing.weighed(measures.similarities(part)))
+            bound = measures.part_bound()
+            highest = weighing.scores(weighing.weighed(measures.similarities(bound)))
+            needed = self._needed_pairs(pair_entry, lowest, highest, code_bonuses, source, limit)
+            measures.align(part, needed[measures.aligned])
+        else:
+            measures.align(part, np.ones(len(part), dtype=bool))
+        sims = weighing.weighed(measures.similarities(part))
+        scores = weighing.scores(sims)
+        taught = self.learned[pair_text] & (sims >= 0.95)
+        winners = self._best_pairs(pair_entry, scores)  # each entry's best pair, if >= 0.4
         entry_of = pair_entry[winners]
-        finals = self._final_scores(entry_of, scores[winners], taught[winners], clues, source)
+        finals = self._final_scores(
+            entry_of, scores[winners], taught[winners], code_bonuses, source
+        )
         # round(…, 4) >= 0.45 needs at least 0.44995: Python rounds only the ones that may pass.
         final: dict[int, float] = {}
         shown: dict[int, float] = {}
         best: dict[int, int] = {}  # entry → its best pair
-        for at in np.flatnonzero(finals >= 0.449).tolist():
+        for at in (finals >= 0.449).nonzero()[0].tolist():
             i, score = int(entry_of[at]), float(finals[at])
             if (rounded := round(min(score, 1.0), 4)) >= 0.45:
                 final[i], shown[i], best[i] = score, rounded, int(winners[at])
@@ -333,26 +441,27 @@ class Matcher:
         distinct = self._distinct_errors(self._per_fragment(pair_fragment, pair_entry, scores))
         return Result(matches[:limit], confident, clues, code_only, distinct)
 
-    def _weighed(
+    def _weighing(
         self,
-        sims: npt.NDArray[np.float64],
         fragments: Sequence[Fragment],
         clues: Clues,
         pair_fragment: npt.NDArray[np.int64],
         pair_text: npt.NDArray[np.int64],
-    ) -> npt.NDArray[np.float64]:
-        """Pair similarities with an alias's 0.99 and a short, common text's factors applied (a
-        factor of 1 where one does not apply: the same floats as applying it only where it
-        does)."""
-        sims = sims * self.alias_factor[pair_text]
+    ) -> _Weighing:
+        """Each pair's factors: an alias's 0.99, a short, common text's factor for its fragment,
+        a bare reason phrase's, and the fragment's weight."""
         # Per fragment the factor for a short, common text (`not found`), and whether a bare
         # `forbidden` is a question about a status, not that one entry.
         generic = np.array([self._generic_factor(f, clues) for f in fragments], dtype=np.float64)
         alone = np.array([f.kind == "line" and not clues.tyk_signals for f in fragments], bool)
         common = self.generic[pair_text]
-        sims = np.where(common, sims * generic[pair_fragment], sims)
-        reason = common & self.is_reason[pair_text] & alone[pair_fragment]
-        return np.where(reason, sims * REASON_ALONE_FACTOR, sims)
+        return _Weighing(
+            alias=self.alias_factor[pair_text],
+            common=common,
+            generic=generic[pair_fragment],
+            reason=common & self.is_reason[pair_text] & alone[pair_fragment],
+            weight=np.array([f.weight for f in fragments], dtype=np.float64)[pair_fragment],
+        )
 
     @staticmethod
     def _best_pairs(
@@ -375,7 +484,7 @@ class Matcher:
         """(entry, score) of each fragment's best pair (the first of equals), in fragment order,
         for the fragments whose best is a confident score: all _distinct_errors reads."""
         top: dict[int, tuple[int, float]] = {}
-        for p in np.flatnonzero(scores >= CONFIDENT_SCORE).tolist():
+        for p in (scores >= CONFIDENT_SCORE).nonzero()[0].tolist():
             r, score = int(pair_fragment[p]), float(scores[p])
             if score > top.get(r, (-1, 0.0))[1]:
                 top[r] = (int(pair_entry[p]), score)
@@ -386,16 +495,18 @@ class Matcher:
         return self._candidates_many([fnorm])[0]
 
     def _key_ids_of(self, word: str) -> list[int]:
-        """The ids of a word's index keys, kept once read (up to WORDS_KEPT words); _NO_KEYS
-        for a stop word or a number, which candidates never use."""
+        """A word's entry in `word_keys` (a mark and, for a content word, the ids of its index
+        keys), kept once read (up to WORDS_KEPT words)."""
         known = self.word_keys.get(word)
         if known is None:
             if len(self.word_keys) >= WORDS_KEPT:
                 self.word_keys.clear()
-            if word in _STOP or word.isdigit():
-                known = _NO_KEYS  # a stop word or a number: not a content word
+            if word == _BOUNDARY:
+                known = [_NEXT_FRAGMENT]
+            elif word in _STOP or word.isdigit():
+                known = [_NOT_CONTENT]
             else:
-                known = [self.key_ids[k] for k in _keys(word) if k in self.key_ids]
+                known = [_CONTENT, *(self.key_ids[k] for k in _keys(word) if k in self.key_ids)]
             self.word_keys[word] = known
         return known
 
@@ -405,25 +516,24 @@ class Matcher:
         """The index keys of every fragment's words, each once per fragment and first seen
         first (the order bincount adds them in), with the fragment each belongs to; and each
         fragment's count of content words (not stop words or numbers). One pass over all the
-        words of a paste, the rest in numpy."""
-        split = [split_words(fnorm) for fnorm in fnorms]
+        words of a paste (split_words of each fragment, with _BOUNDARY between fragments), the
+        rest in numpy."""
+        words = f" {_BOUNDARY} ".join(fnorms).replace("$", " ").split()
         known = self.word_keys
-        keyed = [known[w] if w in known else self._key_ids_of(w) for ws in split for w in ws]
-        word_row = np.repeat(
-            np.arange(len(fnorms), dtype=np.int64), np.array(list(map(len, split)), dtype=np.int64)
-        )
-        content = np.asarray(
-            np.bincount(
-                word_row,
-                weights=np.array([keys is not _NO_KEYS for keys in keyed], dtype=np.float64),
-                minlength=len(fnorms),
-            ),
-            dtype=np.float64,
-        )
-        key = np.fromiter(itertools.chain.from_iterable(keyed), dtype=np.int64)
-        of = np.repeat(word_row, np.array(list(map(len, keyed)), dtype=np.int64))
-        # np.unique's sort is stable with return_index: each (fragment, key)'s first place.
-        _, first = np.unique(of * len(self.key_ids) + key, return_index=True)
+        keyed = [known[w] if w in known else self._key_ids_of(w) for w in words]
+        marks = np.fromiter(itertools.chain.from_iterable(keyed), dtype=np.int64)
+        row = (marks == _NEXT_FRAGMENT).cumsum()
+        content = np.bincount(row[marks == _CONTENT], minlength=len(fnorms)).astype(np.float64)
+        real = marks >= 0
+        key, of = marks[real], row[real]
+        # Each (fragment, key)'s first place: the first of its run in a stable sort.
+        pair = of * len(self.key_ids) + key
+        order = pair.argsort(kind="stable")
+        sorted_pairs = pair[order]
+        starts_run = np.empty(len(pair), dtype=bool)
+        starts_run[:1] = True
+        starts_run[1:] = sorted_pairs[1:] != sorted_pairs[:-1]
+        first = order[starts_run]
         first.sort()
         return key[first], of[first], content
 
@@ -440,23 +550,23 @@ class Matcher:
         ranked: list[list[int]] = [[] for _ in fnorms]
         if len(key):
             lengths = self.lengths[key]
-            ends = np.cumsum(lengths)
+            ends = lengths.cumsum()
             # The positions of the kept keys' postings, key after key: one gather for them all.
-            at = np.arange(ends[-1]) + np.repeat(self.starts[key] - (ends - lengths), lengths)
+            at = np.arange(ends[-1]) + (self.starts[key] - (ends - lengths)).repeat(lengths)
             shared = np.bincount(
-                self.post_texts[at] + np.repeat(of * n, lengths),
+                self.post_texts[at] + (of * n).repeat(lengths),
                 weights=self.post_weights[at],
                 minlength=len(fnorms) * n,
             ).reshape(len(fnorms), n)
             k = min(CANDIDATES_PER_FRAGMENT, n - 1)
             if k > 0:
-                top = np.argpartition(-shared, k, axis=1)[:, : k + 1]
+                top = (-shared).argpartition(k, axis=1)[:, : k + 1]
             else:
                 top = np.broadcast_to(np.arange(n), (len(fnorms), n))
             # Row by row gathers (take_along_axis, without its Python-side index building).
             rows = np.arange(len(fnorms))[:, None]
             top_weights = shared[rows, top]
-            order = np.argsort(-top_weights, axis=1)
+            order = (-top_weights).argsort(axis=1)
             top, top_weights = top[rows, order], top_weights[rows, order]
             best = top_weights.max(axis=1, keepdims=True)
             # Weights fall along a row, so the chosen texts are a prefix of it.
@@ -490,70 +600,128 @@ class Matcher:
         factor = 1.0 if fragment.kind in ("error-field", "log-msg", "log-error") else 0.92
         return factor if clues.tyk_signals else factor * 0.8
 
-    def _similarities(
+    def _measures(
         self,
         fragment_norms: Sequence[str],
         pair_fragment: npt.NDArray[np.int64],
         texts: npt.NDArray[np.int64],
-    ) -> npt.NDArray[np.float64]:
-        """How well each pair's normalised fragment matches its catalog text, in [0, 1]: the
-        whole fragment against the text, or the text found inside a longer fragment; a fragment
-        found inside a longer text is a hint, never a confident match by itself (under half of
-        the text counts for nothing). Placeholder texts match by their pattern. One rapidfuzz
-        call per measure for all pairs, the arithmetic in numpy."""
-        if not len(texts):
-            return np.zeros(0, dtype=np.float64)
-        fnorms = [fragment_norms[r] for r in pair_fragment.tolist()]
-        norms = [self.norms[t] for t in texts.tolist()]
-        whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
-        f_len = np.array([len(f) for f in fragment_norms], dtype=np.int64)[pair_fragment]
+    ) -> _PairMeasures:
+        """Everything the similarity of each (normalised fragment, catalog text) pair reads but
+        partial_ratio (see _PairMeasures.similarities). One rapidfuzz call for all pairs, the
+        arithmetic in numpy."""
+        fnorms = list(map(fragment_norms.__getitem__, pair_fragment.tolist()))
+        norms = list(map(self.norms.__getitem__, texts.tolist()))
+        if fnorms:
+            whole = process.cpdist(fnorms, norms, scorer=fuzz.ratio, dtype=np.float64) / 100
+        else:
+            whole = np.zeros(0, dtype=np.float64)
+        f_len = np.array(list(map(len, fragment_norms)), dtype=np.int64)[pair_fragment]
         t_len = self.norm_lengths[texts]
         generic_short = self.generic[texts] & (t_len < 0.7 * f_len)
         inside = t_len <= f_len  # the text may lie inside the fragment
         cover = np.where(inside, t_len / f_len, f_len / t_len)
         # The pasted part covers over half of the text: align it (as it does when inside).
-        align = ~generic_short & (inside | (cover >= 0.5))
-        at = np.flatnonzero(align).tolist()
-        part = np.zeros(len(texts), dtype=np.float64)
-        if at:
-            within = inside.tolist()
-            short = [norms[i] if within[i] else fnorms[i] for i in at]
-            long = [fnorms[i] if within[i] else norms[i] for i in at]
-            part[at] = process.cpdist(short, long, scorer=fuzz.partial_ratio, dtype=np.float64)
-            part[at] /= 100
-        contained = np.where(
-            inside,
-            part * (0.78 + 0.1 * cover + 0.12 * self.specificity[texts]),
-            np.where(cover >= 0.5, part * (0.4 + 0.45 * cover), 0.0),
+        aligned = (~generic_short & (inside | (cover >= 0.5))).nonzero()[0]
+        aligned_list = aligned.tolist()
+        within = inside[aligned].tolist()
+        pair_texts = [norms[i] for i in aligned_list]
+        pair_fragments = [fnorms[i] for i in aligned_list]
+        factor = np.where(
+            inside, 0.78 + 0.1 * cover + 0.12 * self.specificity[texts], 0.4 + 0.45 * cover
         )
-        best = np.where(generic_short, whole, np.maximum(whole, contained))
         # A fragment found inside a longer text counts only as much as it covers of it.
-        for i in np.flatnonzero(~generic_short & ~inside).tolist():
-            if fnorms[i] in norms[i]:
-                best[i] = contained[i]
-        for i in np.flatnonzero(self.templated[texts]).tolist():
+        found = np.array(
+            [i for i in (~generic_short & ~inside).nonzero()[0].tolist() if fnorms[i] in norms[i]],
+            dtype=np.intp,
+        )
+        place = np.searchsorted(aligned, found)
+        is_aligned = place < len(aligned)
+        is_aligned[is_aligned] = aligned[place[is_aligned]] == found[is_aligned]
+        templated, template_scores = [], []
+        for i in self.templated[texts].nonzero()[0].tolist():
             text = self.texts[int(texts[i])]
             if text.pattern is not None and text.pattern.search(fnorms[i]):
-                best[i] = 1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95
-        return best
+                templated.append(i)
+                template_scores.append(1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95)
+        return _PairMeasures(
+            whole=whole,
+            aligned=aligned,
+            factor=factor[aligned],
+            short=[
+                t if w else f for t, f, w in zip(pair_texts, pair_fragments, within, strict=True)
+            ],
+            long=[
+                f if w else t for t, f, w in zip(pair_texts, pair_fragments, within, strict=True)
+            ],
+            lengths=(f_len + t_len)[aligned],
+            short_lengths=np.minimum(f_len, t_len)[aligned],
+            found_aligned=found[is_aligned],
+            found_at=place[is_aligned],
+            found_elsewhere=found[~is_aligned],
+            templated=np.array(templated, dtype=np.intp),
+            template_scores=np.array(template_scores, dtype=np.float64),
+        )
+
+    def _needed_pairs(
+        self,
+        pair_entry: npt.NDArray[np.int64],
+        lowest: npt.NDArray[np.float64],
+        highest: npt.NDArray[np.float64],
+        code_bonuses: npt.NDArray[np.float64],
+        source: float,
+        limit: int,
+    ) -> npt.NDArray[np.bool_]:
+        """The pairs whose partial_ratio can change the result, from bounds on each pair's
+        score (`lowest` and `highest`; a pair left out scores `lowest` or more, never more than
+        it would have). A pair is needed when it may score CONFIDENT_SCORE (_per_fragment reads
+        those), or when its final score with the largest bonuses its entry may get may reach
+        the floor: 0.449 (no entry below it is kept), or, when `limit` entries surely finish at
+        SYMPTOM_BELOW or more (no symptom guess then), the lowest of those `limit` sure scores
+        (an entry below them is not shown). An entry whose best pair is not needed finishes
+        below the floor either way: its pairs left out only score less."""
+        floor = 0.449
+        at = (lowest >= 0.4).nonzero()[0]  # an entry's best pair is at least this one: kept
+        if 1 <= limit <= len(at):
+            no_bonus = np.zeros(len(at), dtype=bool)
+            finals = self._final_scores(pair_entry[at], lowest[at], no_bonus, code_bonuses, source)
+            sure = (finals >= SYMPTOM_BELOW).nonzero()[0]
+            if len(sure) >= limit:
+                # The limit-th entry met going down the sure scores: the limit-th best entry.
+                order = sure[(-finals[sure]).argsort(kind="stable")]
+                met: set[int] = set()
+                for entry, final in zip(
+                    pair_entry[at[order]].tolist(), finals[order].tolist(), strict=True
+                ):
+                    met.add(entry)
+                    if len(met) == limit:
+                        floor = final
+                        break
+        bonus = self.entry_learned[pair_entry]
+        best_case = self._final_scores(pair_entry, highest, bonus, code_bonuses, source)
+        return (best_case >= floor) | (highest >= CONFIDENT_SCORE)
+
+    def _code_bonuses(self, clues: Clues) -> npt.NDArray[np.float64]:
+        """Each entry's bonus for the paste showing its code: CODE_BONUS times the code clue's
+        strength (0 without it)."""
+        strength = np.zeros(len(self.entries), dtype=np.float64)
+        for code, found in clues.codes.items():
+            if found:
+                strength[self.codes == code] = found
+        return CODE_BONUS * strength
 
     def _final_scores(
         self,
         entries: npt.NDArray[np.int64],
         scores: npt.NDArray[np.float64],
         taught: npt.NDArray[np.bool_],
-        clues: Clues,
+        code_bonuses: npt.NDArray[np.float64],
         source: float = 1.0,
     ) -> npt.NDArray[np.float64]:
-        """Fragment scores with a confirmed phrasing, the paste's code, other systems' marks
-        and the entry's prior applied (the order of `_match`'s reasons). Adding 0 where a bonus
-        does not apply gives the same floats as adding nothing."""
+        """Fragment scores with a confirmed phrasing, the paste's code (`_code_bonuses`), other
+        systems' marks and the entry's prior applied (the order of `_match`'s reasons). Adding
+        0 where a bonus does not apply gives the same floats as adding nothing."""
         scores = scores + np.where(taught, LEARNED_BONUS, 0.0)
-        strength = np.zeros(len(entries), dtype=np.float64)
-        for code, found in clues.codes.items():
-            if found:
-                strength[self.codes[entries] == code] = found
-        scores = scores + CODE_BONUS * strength
+        scores = scores + code_bonuses[entries]
         if source < 1:
             scores = scores * source
         return scores * self.prior_factors[entries]
@@ -656,7 +824,7 @@ class Matcher:
                 strongest[i] = max(score, strongest.get(i, 0.0))
         messages: dict[str, int] = {}
         for i in sorted(strongest, key=lambda i: -strongest[i]):
-            messages.setdefault(normalize(self.entries[i].message), i)
+            messages.setdefault(self.message_norms[i], i)
         return [
             Match(
                 self.entries[i].id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _QUOTES = str.maketrans(
     {
@@ -44,6 +45,13 @@ _SPELLING_RE = re.compile(r"\b(" + "|".join(map(re.escape, _SPELLING)) + r")\b")
 _APOSTROPHE_RE = re.compile(r"(?<=\w)'(?=\w)")
 _WORD_RE = re.compile(r"[a-z0-9$]+")
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
+# Bytes that normalize keeps (word characters and normalize_all's separator); every other
+# byte becomes a space.
+_SEPARATOR = "\x00"
+_KEEP = bytes(
+    c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789$" + _SEPARATOR else ord(" ")
+    for c in range(256)
+)
 
 
 def fold_quotes(text: str) -> str:
@@ -71,6 +79,25 @@ def normalize(text: str) -> str:
     # The runs of word characters joined by single spaces: every run of other characters
     # replaced by one space and the ends stripped, a third faster.
     return " ".join(_WORD_RE.findall(low))
+
+
+def normalize_all(texts: Sequence[str]) -> list[str]:
+    """`[normalize(t) for t in texts]`, each step done once for all the texts (joined by a NUL,
+    which no step creates, removes or reads as part of a word; a text holding one is
+    normalised on its own). Lower-casing the joined texts differs from lower-casing each only
+    in a Greek final sigma, never kept. The ASCII word characters kept: every other character
+    (an encoding error `?` when not ASCII) becomes a space, and each text's words are joined by
+    single spaces."""
+    joined = _SEPARATOR.join(texts)
+    if not texts or joined.count(_SEPARATOR) != len(texts) - 1:
+        return [normalize(text) for text in texts]
+    low = fold_quotes(joined).lower()
+    if "'" in low:
+        low = _APOSTROPHE_RE.sub("", low)
+    if british(low):
+        low = _SPELLING_RE.sub(lambda m: _SPELLING[m.group(1)], low)
+    words = low.encode("ascii", "replace").translate(_KEEP).decode("ascii")
+    return [" ".join(piece.split()) for piece in words.split(_SEPARATOR)]
 
 
 def tokens(normalized: str) -> list[str]:
