@@ -397,7 +397,8 @@ class Matcher:
             lowest = weighing.scores(weighing.weighed(measures.similarities(part)))
             bound = measures.part_bound()
             highest = weighing.scores(weighing.weighed(measures.similarities(bound)))
-            needed = self._needed_pairs(pair_entry, lowest, highest, code_bonuses, source, limit)
+            bounds = (lowest, highest)
+            needed = self._needed_pairs(pair_entry, bounds, code_bonuses, source, limit)
             measures.align(part, needed[measures.aligned])
         else:
             measures.align(part, np.ones(len(part), dtype=bool))
@@ -665,20 +666,20 @@ class Matcher:
     def _needed_pairs(
         self,
         pair_entry: npt.NDArray[np.int64],
-        lowest: npt.NDArray[np.float64],
-        highest: npt.NDArray[np.float64],
+        bounds: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
         code_bonuses: npt.NDArray[np.float64],
         source: float,
         limit: int,
     ) -> npt.NDArray[np.bool_]:
         """The pairs whose partial_ratio can change the result, from bounds on each pair's
-        score (`lowest` and `highest`; a pair left out scores `lowest` or more, never more than
-        it would have). A pair is needed when it may score CONFIDENT_SCORE (_per_fragment reads
-        those), or when its final score with the largest bonuses its entry may get may reach
-        the floor: 0.449 (no entry below it is kept), or, when `limit` entries surely finish at
-        SYMPTOM_BELOW or more (no symptom guess then), the lowest of those `limit` sure scores
-        (an entry below them is not shown). An entry whose best pair is not needed finishes
-        below the floor either way: its pairs left out only score less."""
+        score (`bounds`: lowest and highest; a pair left out scores the lowest or more, never
+        more than it would have). A pair is needed when it may score CONFIDENT_SCORE
+        (_per_fragment reads those), or when its final score with the largest bonuses its
+        entry may get may reach the floor: 0.449 (no entry below it is kept), or, when `limit`
+        entries surely finish at SYMPTOM_BELOW or more (no symptom guess then), the lowest of
+        those `limit` sure scores (an entry below them is not shown). An entry whose best pair
+        is not needed finishes below the floor either way: its pairs left out only score less."""
+        lowest, highest = bounds
         floor = 0.449
         at = (lowest >= 0.4).nonzero()[0]  # an entry's best pair is at least this one: kept
         if 1 <= limit <= len(at):
