@@ -266,12 +266,23 @@ def _drop_digit_runs(text: str) -> str:
 _HEX_TO_X = str.maketrans({chr(c): "x" if chr(c) in string.hexdigits else " " for c in range(128)})
 
 _HEX_GAP = 256  # runs this close go through the full regex in one piece: fewer pieces
+_HEX_RUN_RE = re.compile("xxxxxx+")  # a run of 6+ hex characters in `_HEX_TO_X` marks
 
 
 def _drop_varying(text: str) -> str:
     """`_VARYING_RE.sub("", text)`: the full regex only on the words (cut at the spaces of
-    `_HEX_TO_X`) holding a run of 6+ hex characters, the digit runs dropped elsewhere."""
+    `_HEX_TO_X`) holding a run of 6+ hex characters, the digit runs dropped elsewhere.
+
+    In ASCII text (every digit a hex character) the regex drops each whole run of 6+ hex
+    characters and every other digit: no regex step per hex letter, as the regex takes."""
     marks = text.translate(_HEX_TO_X)
+    if text.isascii():
+        kept, done = [], 0
+        for run in _HEX_RUN_RE.finditer(marks):
+            kept.append(text[done : run.start()])
+            done = run.end()
+        kept.append(text[done:])
+        return "".join(kept).translate(_NO_DIGITS)
     pieces: list[str] = []
     done = 0
     at = marks.find("xxxxxx")

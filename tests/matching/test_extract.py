@@ -154,6 +154,12 @@ def test_drop_varying_is_the_regex(text: str) -> None:
     assert _drop_varying(text) == _VARYING_RE.sub("", text)
 
 
+@given(st.text(alphabet="0123456789abcdefABCDEFxyz _-\n", max_size=600))
+def test_drop_varying_is_the_regex_on_ascii(text: str) -> None:
+    """The ASCII shortcut (whole runs of 6+ hex characters, then every digit) is the regex."""
+    assert _drop_varying(text) == _VARYING_RE.sub("", text)
+
+
 @given(_LOGRUSISH)
 def test_logrus_fields_from_their_equals_sign(line: str) -> None:
     """The `=`-first logrus regex finds the fields the plain one does."""
