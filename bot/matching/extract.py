@@ -144,6 +144,9 @@ _STATUS_LINE_RE = re.compile(
     r"(?im)^[ \t]{0,16}<?[ \t]{0,16}HTTP/[\d.]{1,5}[ \t]{1,16}([45]\d\d)\b"
 )
 _CODE_RE = re.compile(r"[45]\d\d")
+# _CODE_RE over the text with every `5` read as `4` (same length, same digits): the same spans,
+# and a regex that starts with one literal scans about ten times faster than a class.
+_CODE_FOLDED_RE = re.compile(r"4\d\d")
 # What may stand right before a code for it to be a field or a reply, not just any number.
 _FIELD_BEFORE_RE = re.compile(
     r"(?:status(?:[ _]?code)?|code|response_code|http_status)[\"']?\s*[:=]\s*[\"']?$"
@@ -514,7 +517,7 @@ def _codes(text: str, low: str, clues: Clues, words: frozenset[str] | None = Non
             if status:
                 clues.add_code(status, "field")
     field_before: dict[str, bool] = {}  # a log repeats its lines: each context is read once
-    for m in _CODE_RE.finditer(text):
+    for m in _CODE_FOLDED_RE.finditer(text.replace("5", "4")):  # _CODE_RE's spans
         start, end = m.span()
         left = text[start - 1] if start else " "
         right = text[end] if end < len(text) else " "
@@ -526,9 +529,9 @@ def _codes(text: str, low: str, clues: Clues, words: frozenset[str] | None = Non
         if is_field is None:
             is_field = field_before[before] = _FIELD_BEFORE_RE.search(before) is not None
         if is_field:
-            clues.add_code(int(m.group()), "field")
+            clues.add_code(int(text[start:end]), "field")
         elif left not in "/:#-" and not before.endswith("port "):
-            clues.add_code(int(m.group()), "number")
+            clues.add_code(int(text[start:end]), "number")
     if "four" in low or "five" in low:
         for m in _SPELLED_CODE_RE.finditer(low):
             clues.add_code(_spelled_code(m), "number")
@@ -618,7 +621,7 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
         flag = _FLAG_RE.search(line) if rank != FOLDED and "response_flag" in line else None
         if flag and flag.group(1) in RESPONSE_FLAGS:
             clues.add_fragment(RESPONSE_FLAGS[flag.group(1)], "log-msg", rank)
-    for m in _XML_RE.finditer(text):
+    for m in _XML_RE.finditer(text) if "</" in text else ():  # every match closes a tag
         rank = ranks[min(_line_of(starts, m.start()), len(ranks) - 1)]
         if rank != FOLDED:  # a repeat adds nothing (FOLDED is no rank: it would sort first)
             clues.add_fragment(m.group(2), "xml", rank)

@@ -8,8 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.matching.extract import (
+    _CODE_FOLDED_RE,
+    _CODE_RE,
     _LOGRUS_FIELD_RE,
     _VARYING_RE,
+    _XML_RE,
     MAX_FRAGMENTS,
     _alert_lines,
     _drop_varying,
@@ -172,3 +175,18 @@ def test_alert_lines_by_whole_text_scans(text: str) -> None:
     """The alert lines found by scanning all lines at once are those _is_alert holds true."""
     lines = text.splitlines()
     assert _alert_lines(lines) == {i for i, line in enumerate(lines) if _is_alert(line)}
+
+
+@given(st.text(alphabet="0123456789٣٥x <>/-", max_size=400) | st.text(max_size=400))
+def test_status_numbers_are_found_where_the_class_first_regex_finds_them(text: str) -> None:
+    """`4\\d\\d` over the text with 5s read as 4s has the spans of `[45]\\d\\d` (Unicode
+    digits included)."""
+    folded = [m.span() for m in _CODE_FOLDED_RE.finditer(text.replace("5", "4"))]
+    assert folded == [m.span() for m in _CODE_RE.finditer(text)]
+
+
+@given(st.text(alphabet="<>/errorEmsg \n", max_size=300) | st.text(max_size=300))
+def test_an_xml_error_needs_a_closing_tag(text: str) -> None:
+    """extract skips _XML_RE on a paste without `</`: no match is lost."""
+    if "</" not in text:
+        assert _XML_RE.search(text) is None
