@@ -653,7 +653,7 @@ def _is_log_object(text: str, pos: int) -> bool:
     return '"level"' in window or '"time"' in window or '"mw"' in window
 
 
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])| -- | - (?=[a-z])|;\s")
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])|(?<=[!?])\s+| -- | - (?=[a-z])|;\s")
 
 
 def _sentences(line: str) -> bool:

@@ -98,6 +98,16 @@ _CONTENT = -1
 _NOT_CONTENT = -2  # a stop word or a number: candidates skip it
 _NEXT_FRAGMENT = -3  # _BOUNDARY, which _fragment_keys puts between fragments
 _BOUNDARY = "|"  # no normalised text holds it
+_TYPO = "~"  # marks a typo key (_typo_keys); no normalised text holds it
+TYPO_LENGTHS = (4, 20)  # words with typo keys: letters only, of these lengths
+TYPO_KEY_WEIGHT = 0.5  # a typo key's weight per unit of idf, like a head or tail key
+
+
+def _key_weight(key: str) -> float:
+    """How much a shared index key counts per unit of its idf: a whole word 1, a head, tail
+    or typo key TYPO_KEY_WEIGHT."""
+    partial = key.startswith(("^", _TYPO)) or key.endswith("$")
+    return TYPO_KEY_WEIGHT if partial else 1.0
 
 
 class CatalogEntry(symptoms.Described, Protocol):
@@ -237,6 +247,17 @@ def _keys(word: str) -> tuple[str, ...]:
     return (word, "^" + word[:4], word[-4:] + "$")
 
 
+def _typo_keys(word: str) -> tuple[str, ...]:
+    """Keys of a word's one-edit neighbourhood: the word and each of its one-letter deletions
+    (as in SymSpell), marked `~`. Two words one deletion, insertion, substitution or swap of
+    neighbours apart share at least one (`foud` and `found`: `~foud`; `emthod` and `method`:
+    `~ethod`). Only for words of TYPO_LENGTHS letters: none for numbers, ids or hosts."""
+    if not (TYPO_LENGTHS[0] <= len(word) <= TYPO_LENGTHS[1] and word.isalpha()):
+        return ()
+    deletions = (word[:i] + word[i + 1 :] for i in range(len(word)))
+    return tuple(dict.fromkeys(_TYPO + w for w in (word, *deletions)))
+
+
 def _template(raw: str) -> re.Pattern[str] | None:
     if not _PLACEHOLDER_RE.search(raw):
         return None
@@ -295,11 +316,12 @@ class Matcher:
         for t, text in enumerate(self.texts):
             for key in {k for w in tokens(text.norm) for k in _keys(w)}:
                 self.index[key].append(t)
+        # Typo keys after all the others: the others keep their ids, and candidates their order.
+        for t, text in enumerate(self.texts):
+            for key in sorted({k for w in tokens(text.norm) for k in _typo_keys(w)}):
+                self.index[key].append(t)
         n = max(len(self.texts), 1)
-        self.idf = {
-            k: math.log(1 + n / len(v)) * (0.5 if k.startswith("^") or k.endswith("$") else 1.0)
-            for k, v in self.index.items()
-        }
+        self.idf = {k: math.log(1 + n / len(v)) * _key_weight(k) for k, v in self.index.items()}
         # Placeholder texts, each with its longest fixed part (a cheap test before the regex).
         self.templates = [
             (t, max((normalize(p) for p in _PLACEHOLDER_RE.split(text.raw)), key=len))
@@ -308,8 +330,9 @@ class Matcher:
         ]
         mass: list[float] = [0.0] * len(self.texts)
         for key, postings in self.index.items():
-            for t in postings:
-                mass[t] += self.idf[key]
+            if not key.startswith(_TYPO):  # a typo key helps a misspelt paste, never weighs
+                for t in postings:
+                    mass[t] += self.idf[key]
         # Candidates are ranked by shared key weight over sqrt(the text's own key weight),
         # so a short text fully present in the fragment beats a long one sharing a word.
         scale = [1 / math.sqrt(m) if m else 0.0 for m in mass]
@@ -507,7 +530,9 @@ class Matcher:
             elif word in _STOP or word.isdigit():
                 known = [_NOT_CONTENT]
             else:
-                known = [_CONTENT, *(self.key_ids[k] for k in _keys(word) if k in self.key_ids)]
+                # A word no text holds may be a misspelt one: its typo keys too.
+                keys = _keys(word) if word in self.key_ids else _keys(word) + _typo_keys(word)
+                known = [_CONTENT, *(self.key_ids[k] for k in keys if k in self.key_ids)]
             self.word_keys[word] = known
         return known
 
