@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,7 +12,6 @@ from bot.matching.matcher import TYPO_LENGTHS, Matcher, _typo_keys
 from bot.matching.normalize import normalize
 
 MATCHER = Matcher(load_knowledge())
-CHATTER = " ??? literally worked fine yesterday before the deploy"
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=5, max_size=20)
 
 
@@ -60,10 +60,21 @@ def test_question_marks_end_a_sentence_whatever_follows() -> None:
     assert "worked yesterday!" in fragments
 
 
-def test_misspelt_catalog_messages_with_chatter_are_answered() -> None:
+@pytest.mark.parametrize(
+    "chatter, floor",
+    [
+        # The `???` ends the sentence: the misspelt message is a fragment of its own (0.951
+        # when `?` ended one only before a capital letter).
+        (" ??? literally worked fine yesterday before the deploy", 0.97),
+        # One long line: its common words are not looked up, its misspelt word is found by its
+        # typo keys (0.884 without them).
+        (" since the deploy of the new version yesterday", 0.92),
+    ],
+)
+def test_misspelt_catalog_messages_with_chatter_are_answered(chatter: str, floor: float) -> None:
     """Every catalog message of two or more words, its longest word misspelt four ways, with
-    chatter after it on the same line: its entry first nearly always (0.918 without typo keys
-    and the `??` sentence break; the misses left are short, common texts like `Not Found`)."""
+    chatter after it on the same line: its entry first nearly always (the misses left are
+    short, common texts like `Not Found`, which other systems send too)."""
     tried = found = 0
     for entry in MATCHER.entries:
         words = entry.message.split()
@@ -75,9 +86,8 @@ def test_misspelt_catalog_messages_with_chatter_are_answered() -> None:
         same = set(MATCHER.by_message[normalize(entry.message)])
         for how in ("drop", "double", "swap", "sub"):
             typo = one_edit(words[i], len(words[i]) // 2, how, "x")
-            paste = " ".join([*words[:i], typo, *words[i + 1 :]]) + CHATTER
-            result = MATCHER.match(paste)
+            result = MATCHER.match(" ".join([*words[:i], typo, *words[i + 1 :]]) + chatter)
             tried += 1
             found += bool(result.matches) and result.matches[0].entry_id in same
     assert tried > 600
-    assert found / tried >= 0.97, f"{found}/{tried}"
+    assert found / tried >= floor, f"{found}/{tried}"
