@@ -259,11 +259,18 @@ def _typo_keys(word: str) -> tuple[str, ...]:
 
 
 def _template(raw: str) -> re.Pattern[str] | None:
+    """The pattern of a text with placeholders (`failed to create key: <error>`) over normalised
+    fragments: each placeholder holds one to eight words, one at either end included (bare
+    `failed to create key` is another entry's message, not this one)."""
     if not _PLACEHOLDER_RE.search(raw):
         return None
     parts = _PLACEHOLDER_RE.split(raw)
     normalized = [normalize(p) for p in parts]
     body = r"\s+\S+(?:\s+\S+){0,7}\s+".join(re.escape(p) for p in normalized if p)
+    if not normalized[0]:
+        body = r"\S+\s+" + body
+    if not normalized[-1]:
+        body += r"\s+\S+"
     return re.compile(body.replace(r"\ ", r"\s+"))
 
 

@@ -91,3 +91,23 @@ def test_misspelt_catalog_messages_with_chatter_are_answered(chatter: str, floor
             found += bool(result.matches) and result.matches[0].entry_id in same
     assert tried > 600
     assert found / tried >= floor, f"{found}/{tried}"
+
+
+@pytest.mark.parametrize(
+    "paste, message",
+    [
+        ("tyk says failed to create key", "Failed to create key"),
+        ("help: Failed to create key", "Failed to create key"),
+        (
+            'level=error msg="failed to create key: redis: connection pool timeout"',
+            "failed to create key: <error>",
+        ),
+        ("JSON parsing error", "JSON parsing error: <error>"),  # no other entry says it
+        (
+            'level=error msg="JSON parsing error: unexpected end of JSON input"',
+            "JSON parsing error: <error>",
+        ),
+    ],
+)
+def test_a_placeholder_at_either_end_must_hold_a_word(paste: str, message: str) -> None:
+    assert MATCHER.match(paste).matches[0].message == message
