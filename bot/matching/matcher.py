@@ -16,6 +16,8 @@ the validation part is held by tests/matching/test_calibration.py):
 | SYMPTOM_BELOW | 0.6 | below this best message score a paste is read as a symptom question |
 | SYMPTOM_MIN_WORDS | 8.0 | BM25 a codeless question needs before a guess (chatter: 3-7) |
 | CANDIDATES_PER_FRAGMENT | 8 | texts scored with rapidfuzz per fragment |
+| TYPO_LENGTHS | 4-20 letters | words no text holds that get typo keys (one-letter deletions) |
+| TYPO_KEY_WEIGHT | 0.5 | a typo, head or tail key's share of its idf when ranking candidates |
 | WORDS_KEPT | 50,000 | words whose index keys are kept between pastes (not a weight) |
 | extract.WEIGHTS / CODE_STRENGTH | see extract.py | fragment kinds and code clues |
 | symptoms.* | see symptoms.py | symptom ranking weights |
@@ -171,15 +173,21 @@ class _Weighing:
     alias: npt.NDArray[np.float64]  # an alias counts 0.99 of the message (1 for a message)
     common: npt.NDArray[np.bool_]  # a short, common text: `generic` applies
     generic: npt.NDArray[np.float64]  # Matcher._generic_factor of the pair's fragment
+    alone: npt.NDArray[np.bool_]  # the fragment is a line outside a body or log line
     reason: npt.NDArray[np.bool_]  # a bare reason phrase outside a body or log line
     weight: npt.NDArray[np.float64]  # the fragment's weight (extract.WEIGHTS)
+    # The similarity of the reason phrase the pair's fragment holds word for word (-1 for
+    # none, Matcher._phrase_levels): a text matching the fragment no better gets its factors.
+    level: npt.NDArray[np.float64]
 
     def weighed(self, sims: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Similarities with the alias, generic and reason factors applied (a factor of 1
-        where one does not apply: the same floats as applying it only where it does)."""
+        where one does not apply: the same floats as applying it only where it does). Never
+        decreasing in the similarity, so bounds on it give bounds on these."""
+        shade = sims <= self.level
         sims = sims * self.alias
-        sims = np.where(self.common, sims * self.generic, sims)
-        return np.where(self.reason, sims * REASON_ALONE_FACTOR, sims)
+        sims = np.where(self.common | shade, sims * self.generic, sims)
+        return np.where(self.reason | (shade & self.alone), sims * REASON_ALONE_FACTOR, sims)
 
     def scores(self, weighed: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Weighed similarities times the fragments' weights."""
@@ -356,6 +364,7 @@ class Matcher:
         self.entry_learned = np.zeros(len(self.entries), dtype=bool)  # has a learned text
         self.entry_learned[self.text_entry[self.learned]] = True
         self.is_reason = np.array([text.norm in _REASONS for text in self.texts], dtype=bool)
+        self.reason_texts = self.is_reason.nonzero()[0].tolist()
         # An alias counts 0.99 of the message, unless people confirmed it.
         self.alias_factor = np.array(
             [0.99 if text.is_alias and not text.learned else 1.0 for text in self.texts]
@@ -417,7 +426,8 @@ class Matcher:
         pair_text = np.fromiter(itertools.chain.from_iterable(candidates), dtype=np.int64)
         pair_entry = self.text_entry[pair_text]
         measures = self._measures([fnorm for _, fnorm in read], pair_fragment, pair_text)
-        weighing = self._weighing([f for f, _ in read], clues, pair_fragment, pair_text)
+        levels, literal = self._phrase_levels(read, clues)
+        weighing = self._weighing([f for f, _ in read], clues, pair_fragment, pair_text, levels)
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
         code_bonuses = self._code_bonuses(clues)
@@ -465,7 +475,7 @@ class Matcher:
         code_only = symptom = False
         if not kept or shown[kept[0]] < SYMPTOM_BELOW:
             fuzzy = {self.entries[i].id: shown[i] for i in kept}
-            guessed = self._symptom_matches(clues, fuzzy, limit)
+            guessed = self._symptom_matches(clues, fuzzy, limit, literal)
             if guessed is not None:
                 matches, code_only, symptom = guessed, not kept and bool(clues.codes), True
         confident = bool(matches) and not symptom and matches[0].score >= CONFIDENT_SCORE
@@ -478,9 +488,11 @@ class Matcher:
         clues: Clues,
         pair_fragment: npt.NDArray[np.int64],
         pair_text: npt.NDArray[np.int64],
+        levels: npt.NDArray[np.float64],
     ) -> _Weighing:
         """Each pair's factors: an alias's 0.99, a short, common text's factor for its fragment,
-        a bare reason phrase's, and the fragment's weight."""
+        a bare reason phrase's, the similarity of a phrase held word for word (`levels`, per
+        fragment), and the fragment's weight."""
         # Per fragment the factor for a short, common text (`not found`), and whether a bare
         # `forbidden` is a question about a status, not that one entry.
         generic = np.array([self._generic_factor(f, clues) for f in fragments], dtype=np.float64)
@@ -490,9 +502,37 @@ class Matcher:
             alias=self.alias_factor[pair_text],
             common=common,
             generic=generic[pair_fragment],
+            alone=alone[pair_fragment],
             reason=common & self.is_reason[pair_text] & alone[pair_fragment],
             weight=np.array([f.weight for f in fragments], dtype=np.float64)[pair_fragment],
+            level=levels[pair_fragment],
         )
+
+    def _phrase_levels(
+        self, read: Sequence[tuple[Fragment, str]], clues: Clues
+    ) -> tuple[npt.NDArray[np.float64], set[str]]:
+        """Reason phrases that are catalog texts (`Method not allowed`, `Not Found`), held word
+        for word by a fragment whose short, common texts count less (_generic_factor): per
+        fragment the best one's similarity as held inside it (-1 for none), and the ids of their
+        entries when the paste shows nothing of Tyk's. Other systems say the phrase too: a text
+        matching such a fragment no better than the phrase gets the factors the phrase gets,
+        and a symptom guess puts the phrase's own entry first."""
+        levels = np.full(len(read), -1.0)
+        literal: set[str] = set()
+        for r, (fragment, fnorm) in enumerate(read):
+            if self._generic_factor(fragment, clues) >= 1:
+                continue
+            padded = f" {fnorm} "
+            for t in self.reason_texts:
+                norm = self.norms[t]
+                if f" {norm} " not in padded:
+                    continue
+                if not clues.tyk_signals:
+                    literal.add(self.entries[self.texts[t].entry].id)
+                cover = len(norm) / len(fnorm)
+                inside = 0.78 + 0.1 * cover + 0.12 * float(self.specificity[t])
+                levels[r] = max(levels[r], fuzz.ratio(fnorm, norm) / 100, inside)
+        return levels, literal
 
     @staticmethod
     def _best_pairs(
@@ -791,21 +831,25 @@ class Matcher:
         )
 
     def _symptom_matches(
-        self, clues: Clues, weak: Mapping[str, float], limit: int
+        self, clues: Clues, weak: Mapping[str, float], limit: int, literal: Collection[str] = ()
     ) -> list[Match] | None:
         """The `limit` best guesses for a question or a bare code: the codes it names, the words
         it shares with each entry's description and the entry's prevalence (symptoms.py). None
-        when the paste names no code and shares too few words with any entry."""
+        when the paste names no code and shares too few words with any entry. The entries of
+        `literal` (bare reason phrases the paste holds: _bare_reasons) count as weak matches of
+        SYMPTOM_BELOW."""
         words, top = self.symptoms.words(_without_reasons(clues.text))
-        if not clues.codes and top < SYMPTOM_MIN_WORDS:
+        if not clues.codes and top < SYMPTOM_MIN_WORDS and not literal:
             return None
         bare = not weak and not top  # a code alone lists that code's own entries
         fit = self._code_fits(clues.codes, bare)
         fuzzy = np.zeros(len(self.entries))
         for entry_id, score in weak.items():
             fuzzy[self.positions.get(entry_id, [])] = score
+        said = self._in(literal)
+        fuzzy[said] = np.maximum(fuzzy[said], SYMPTOM_BELOW)
         # With a code, the code is the one clear clue; without, an entry needs a word or a match.
-        shown = fit != symptoms.OFF_CODE if clues.codes else (words != 0) | self._in(weak)
+        shown = fit != symptoms.OFF_CODE if clues.codes else (words != 0) | self._in(weak) | said
         # Element by element the same arithmetic, in the same order, as one entry at a time.
         scores = fit * (
             symptoms.W_WORDS * words
