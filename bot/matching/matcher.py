@@ -255,15 +255,28 @@ def _keys(word: str) -> tuple[str, ...]:
     return (word, "^" + word[:4], word[-4:] + "$")
 
 
-def _typo_keys(word: str) -> tuple[str, ...]:
-    """Keys of a word's one-edit neighbourhood: the word and each of its one-letter deletions
-    (as in SymSpell), marked `~`. Two words one deletion, insertion, substitution or swap of
-    neighbours apart share at least one (`foud` and `found`: `~foud`; `emthod` and `method`:
-    `~ethod`). Only for words of TYPO_LENGTHS letters: none for numbers, ids or hosts."""
+def _deletions(word: str) -> tuple[str, ...]:
+    """A word's one-letter deletions (each once), for words of TYPO_LENGTHS letters only: none
+    for numbers, ids or hosts."""
     if not (TYPO_LENGTHS[0] <= len(word) <= TYPO_LENGTHS[1] and word.isalpha()):
         return ()
-    deletions = (word[:i] + word[i + 1 :] for i in range(len(word)))
-    return tuple(dict.fromkeys(_TYPO + w for w in (word, *deletions)))
+    return tuple(dict.fromkeys(word[:i] + word[i + 1 :] for i in range(len(word))))
+
+
+def _typo_keys(word: str) -> tuple[str, ...]:
+    """The index keys a catalog word gets for misspellings of it: its deletions, marked `~`."""
+    return tuple(_TYPO + d for d in _deletions(word))
+
+
+def _typo_lookups(word: str) -> tuple[str, ...]:
+    """The keys a paste word no catalog text holds looks up, SymSpell style: itself and its
+    deletions among the catalog words' deletions (`~`), and its deletions among the words.
+    Two words one deletion, insertion, substitution or swap of neighbours apart meet there
+    (`foud` and `found`: `~foud`; `emthod` and `method`: `~ethod`; `allowwed`: `allowed`)."""
+    deletions = _deletions(word)
+    if not deletions:
+        return ()
+    return (_TYPO + word, *(_TYPO + d for d in deletions), *deletions)
 
 
 def _template(raw: str) -> re.Pattern[str] | None:
@@ -327,16 +340,18 @@ class Matcher:
                 )
         self.symptoms = symptoms.SymptomIndex(self.entries)
         self._index_entries()
-        self.index: dict[str, list[int]] = defaultdict(list)
+        # The index (key → texts) is only built here: the arrays below keep what matching reads.
+        index: dict[str, list[int]] = defaultdict(list)
         for t, text in enumerate(self.texts):
             for key in {k for w in tokens(text.norm) for k in _keys(w)}:
-                self.index[key].append(t)
+                index[key].append(t)
         # Typo keys after all the others: the others keep their ids, and candidates their order.
         for t, text in enumerate(self.texts):
-            for key in sorted({k for w in tokens(text.norm) for k in _typo_keys(w)}):
-                self.index[key].append(t)
+            words = {w for w in tokens(text.norm) if w not in _STOP}
+            for key in sorted({k for w in words for k in _typo_keys(w)}):
+                index[key].append(t)
         n = max(len(self.texts), 1)
-        self.idf = {k: math.log(1 + n / len(v)) * _key_weight(k) for k, v in self.index.items()}
+        idf = {k: math.log(1 + n / len(v)) * _key_weight(k) for k, v in index.items()}
         # Placeholder texts, each with its longest fixed part (a cheap test before the regex).
         self.templates = [
             (t, max((normalize(p) for p in _PLACEHOLDER_RE.split(text.raw)), key=len))
@@ -344,16 +359,16 @@ class Matcher:
             if text.pattern is not None
         ]
         mass: list[float] = [0.0] * len(self.texts)
-        for key, postings in self.index.items():
+        for key, postings in index.items():
             if not key.startswith(_TYPO):  # a typo key helps a misspelt paste, never weighs
                 for t in postings:
-                    mass[t] += self.idf[key]
+                    mass[t] += idf[key]
         # Candidates are ranked by shared key weight over sqrt(the text's own key weight),
         # so a short text fully present in the fragment beats a long one sharing a word.
         scale = [1 / math.sqrt(m) if m else 0.0 for m in mass]
         # The postings of every key laid end to end (key `k` holds the texts
         # post_texts[starts[k]:starts[k] + lengths[k]]), each with its weight.
-        self.key_ids = {key: k for k, key in enumerate(self.index)}
+        self.key_ids = {key: k for k, key in enumerate(index)}
         self.norms = [text.norm for text in self.texts]
         self.norm_lengths = np.array([len(text.norm) for text in self.texts], dtype=np.int64)
         self.generic = np.array([text.generic for text in self.texts], dtype=bool)
@@ -370,13 +385,13 @@ class Matcher:
             [0.99 if text.is_alias and not text.learned else 1.0 for text in self.texts]
         )
         self.word_keys: dict[str, list[int]] = {}
-        self.lengths = np.array([len(v) for v in self.index.values()], dtype=np.int64)
+        self.lengths = np.array([len(v) for v in index.values()], dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1])).astype(np.int64)
         self.post_texts = np.array(
-            [t for postings in self.index.values() for t in postings], dtype=np.int64
+            [t for postings in index.values() for t in postings], dtype=np.int64
         )
         self.post_weights = np.array(
-            [self.idf[key] * scale[t] for key, postings in self.index.items() for t in postings],
+            [idf[key] * scale[t] for key, postings in index.items() for t in postings],
             dtype=np.float64,
         )
 
@@ -578,7 +593,7 @@ class Matcher:
                 known = [_NOT_CONTENT]
             else:
                 # A word no text holds may be a misspelt one: its typo keys too.
-                keys = _keys(word) if word in self.key_ids else _keys(word) + _typo_keys(word)
+                keys = _keys(word) if word in self.key_ids else _keys(word) + _typo_lookups(word)
                 known = [_CONTENT, *(self.key_ids[k] for k in keys if k in self.key_ids)]
             self.word_keys[word] = known
         return known

@@ -37,7 +37,8 @@ def test_the_phrase_s_own_entry_comes_first_and_is_not_confident(paste: str, ent
         ("getting 404 not found - api not found", "API not found"),
         ("404 Not Found: Key not found", "Key not found"),
         (
-            '< HTTP/1.1 404 Not Found\n< Content-Type: application/json\n<\n{"error": "API not found"}',
+            "< HTTP/1.1 404 Not Found\n< Content-Type: application/json\n<\n"
+            '{"error": "API not found"}',
             "API not found",
         ),
     ],
