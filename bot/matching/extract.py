@@ -653,7 +653,11 @@ def _is_log_object(text: str, pos: int) -> bool:
     return '"level"' in window or '"time"' in window or '"mw"' in window
 
 
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])|(?<=[!?])\s+| -- | - (?=[a-z])|;\s")
+# A sentence ends at `.` before a capital letter, at `?` or `!` before any letter (people type
+# `acess denied ??? worked yesterday`), and at ` -- `, ` - ` before a word, or `;`.
+_SENTENCE_SPLIT_RE = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Z])|(?<=[!?])\s+(?=[a-z])| -- | - (?=[a-z])|;\s"
+)
 
 
 def _sentences(line: str) -> bool:

@@ -12,7 +12,14 @@ from rapidfuzz import fuzz
 
 from bot.catalog import load_knowledge
 from bot.matching.extract import extract
-from bot.matching.matcher import STOP_WORDS, Matcher, Result, _keys, _PairMeasures
+from bot.matching.matcher import (
+    STOP_WORDS,
+    Matcher,
+    Result,
+    _keys,
+    _PairMeasures,
+    _typo_lookups,
+)
 from bot.matching.normalize import _SPELLING, normalize, normalize_all, split_words
 
 CATALOG = load_knowledge()
@@ -136,7 +143,9 @@ def _fragment_keys_one_by_one(fnorms: list[str]) -> tuple[list[int], list[int], 
         useful = [w for w in words if w not in STOP_WORDS and not w.isdigit()]
         content.append(float(len(useful)))
         for word in useful:
-            for k in _keys(word):
+            # A word no text holds may be misspelt: its typo lookups too.
+            typo = () if word in MATCHER.key_ids else _typo_lookups(word)
+            for k in (*_keys(word), *typo):
                 k_id = MATCHER.key_ids.get(k)
                 if k_id is not None and k_id not in seen:
                     seen.add(k_id)
