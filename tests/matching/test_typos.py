@@ -53,7 +53,7 @@ def test_a_misspelt_message_with_chatter_on_its_line_finds_its_entry() -> None:
     assert top.message == "Access to this API has been disallowed"
 
 
-def test_question_marks_end_a_sentence_whatever_follows() -> None:
+def test_question_marks_end_a_sentence_before_any_letter() -> None:
     fragments = [f.text for f in extract("key not authorised?? worked yesterday!").fragments]
     assert "key not authorised??" in fragments
     assert "worked yesterday!" in fragments
