@@ -121,7 +121,11 @@ _STOP_WORDS = (
     "a an the to of in on for is be has have been with this that and or not no by from at it "
     "its as are was were we our my i you they their them what when why how does do did get gets "
     "getting got every all any some since after before then just can could should would will "
-    "tyk gateway api request requests call calls response responses error errors"
+    "tyk gateway api request requests call calls response responses error errors "
+    # how people ask, not what about: "what does that usually mean", "returning 403 to everyone"
+    "return returns returning returned usually mean means meaning everyone everybody anyone "
+    "suddenly keep keeps kept seeing see seen happen happens happening lot lots bunch idea "
+    "help thanks hi hello us me"
 )
 _STOP = frozenset(_STOP_WORDS.split())
 

@@ -49,3 +49,9 @@ def test_a_longer_message_held_word_for_word_still_wins(paste: str, message: str
 
 def test_another_server_s_status_line_stays_silent() -> None:
     assert not MATCHER.match("HTTP/1.1 405 Method Not Allowed\nServer: nginx").confident
+
+
+def test_how_people_ask_is_not_what_they_ask_about() -> None:
+    """Question words (`returning`, `everyone`, `usually mean`) match no entry's description."""
+    top = MATCHER.match("tyk is returning 403 to everyone").matches[0]
+    assert top.entry_id == "403-access-to-this-api-has-been-disallowed"
