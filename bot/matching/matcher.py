@@ -33,7 +33,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -100,9 +100,17 @@ _CONTENT = -1
 _NOT_CONTENT = -2  # a stop word or a number: candidates skip it
 _NEXT_FRAGMENT = -3  # _BOUNDARY, which _fragment_keys puts between fragments
 _BOUNDARY = "|"  # no normalised text holds it
+_Number = TypeVar("_Number", float, npt.NDArray[np.float64])
 _TYPO = "~"  # marks a typo key (_typo_keys); no normalised text holds it
 TYPO_LENGTHS = (4, 20)  # words with typo keys: letters only, of these lengths
 TYPO_KEY_WEIGHT = 0.5  # a typo key's weight per unit of idf, like a head or tail key
+
+
+def _held_factor(cover: _Number, specificity: _Number) -> _Number:
+    """What a text held whole inside a fragment counts of its partial_ratio: more as it covers
+    more of the fragment (`cover`: its share of the fragment's length) and as it is more
+    specific (_Text.specificity)."""
+    return 0.78 + 0.1 * cover + 0.12 * specificity
 
 
 def _key_weight(key: str) -> float:
@@ -545,7 +553,7 @@ class Matcher:
                 if not clues.tyk_signals:
                     literal.add(self.entries[self.texts[t].entry].id)
                 cover = len(norm) / len(fnorm)
-                inside = 0.78 + 0.1 * cover + 0.12 * float(self.specificity[t])
+                inside = _held_factor(cover, float(self.specificity[t]))
                 levels[r] = max(levels[r], fuzz.ratio(fnorm, norm) / 100, inside)
         return levels, literal
 
@@ -714,9 +722,7 @@ class Matcher:
         within = inside[aligned].tolist()
         pair_texts = [norms[i] for i in aligned_list]
         pair_fragments = [fnorms[i] for i in aligned_list]
-        factor = np.where(
-            inside, 0.78 + 0.1 * cover + 0.12 * self.specificity[texts], 0.4 + 0.45 * cover
-        )
+        factor = np.where(inside, _held_factor(cover, self.specificity[texts]), 0.4 + 0.45 * cover)
         # A fragment found inside a longer text counts only as much as it covers of it.
         found = np.array(
             [i for i in (~generic_short & ~inside).nonzero()[0].tolist() if fnorms[i] in norms[i]],
