@@ -12,6 +12,7 @@ import itertools
 import json
 import re
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.matching.normalize import fold_quotes
@@ -175,6 +176,17 @@ _LOGRUS_FIELD_RE = re.compile(
 _XML_RE = re.compile(r"(?is)<(error|message|msg|description|title|h1)>\s*([^<]{3,300}?)\s*</\1>")
 # Quoted text with a space in it: a message, not a JSON key or an id.
 _QUOTED_RE = re.compile(r"[\"`']([^\"`'\n ]{1,100} [^\"`'\n]{2,200})[\"`']")
+# _QUOTED_RE for the text with every `'` and `` ` `` read as `"` (same length): every class of
+# _QUOTED_RE holds all three quotes or none, so the matches are the same, group 1 (which holds no
+# quote) included, and a regex that starts with one literal scans several times faster.
+_QUOTED_FOLDED_RE = re.compile(r"\"([^\"\n ]{1,100} [^\"\n]{2,200})\"")
+
+
+def _quoted(text: str) -> Iterator[re.Match[str]]:
+    """`_QUOTED_RE.finditer(text)` (the same spans and groups), by _QUOTED_FOLDED_RE."""
+    return _QUOTED_FOLDED_RE.finditer(text.replace("'", '"').replace("`", '"'))
+
+
 _CURL_NOISE_RE = re.compile(
     r"^\s*(?:[*>]|<\s*[\w-]+:|<\s*$|\$\s*curl\b|\{|\}|\[|\]|%\s+Total|\d+\s+\d+)"
 )
@@ -625,7 +637,7 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
         rank = ranks[min(_line_of(starts, m.start()), len(ranks) - 1)]
         if rank != FOLDED:  # a repeat adds nothing (FOLDED is no rank: it would sort first)
             clues.add_fragment(m.group(2), "xml", rank)
-    for m in _QUOTED_RE.finditer(text):
+    for m in _quoted(text):
         rank = ranks[min(_line_of(starts, m.start()), len(ranks) - 1)]
         if rank != FOLDED:
             clues.add_fragment(m.group(1), "quoted", rank)

@@ -11,12 +11,14 @@ from bot.matching.extract import (
     _CODE_FOLDED_RE,
     _CODE_RE,
     _LOGRUS_FIELD_RE,
+    _QUOTED_RE,
     _VARYING_RE,
     _XML_RE,
     MAX_FRAGMENTS,
     _alert_lines,
     _drop_varying,
     _is_alert,
+    _quoted,
     extract,
 )
 from bot.matching.normalize import _SPELLING, british, normalize, split_words, tokens
@@ -190,3 +192,13 @@ def test_an_xml_error_needs_a_closing_tag(text: str) -> None:
     """extract skips _XML_RE on a paste without `</`: no match is lost."""
     if "</" not in text:
         assert _XML_RE.search(text) is None
+
+
+_QUOTISH = st.text(alphabet="\"'`ab \n.\u201c\u2019", max_size=2000) | st.text(max_size=600)
+
+
+@given(_QUOTISH)
+def test_quoted_text_by_the_folded_quotes(text: str) -> None:
+    """Quoted text found with `'` and `` ` `` read as `"` is what _QUOTED_RE finds."""
+    found = [(m.span(), m.group(1)) for m in _quoted(text)]
+    assert found == [(m.span(), m.group(1)) for m in _QUOTED_RE.finditer(text)]
