@@ -159,10 +159,32 @@ _FIELD_BEFORE_RE = re.compile(
 # per run instead of a step per character.
 _STRING = r'[^"\\]*(?:\\.[^"\\]*)*'
 _LINE_STRING = r'[^"\\\n]*(?:\\.[^"\\\n]*)*'  # the same within a line
-_JSON_FIELD_RE = re.compile(
-    r"(?i)[\"'](error|message|msg|error_description|detail|reason)[\"']\s*:\s*"
-    rf"\"({_STRING})\""
-)
+_JSON_KEYS = r"(error|message|msg|error_description|detail|reason)[\"']\s*:\s*"
+_JSON_FIELD_RE = re.compile(rf"(?i)[\"']{_JSON_KEYS}\"({_STRING})\"")
+# _JSON_FIELD_RE split by its opening quote: two regexes that each start with a literal (the
+# regex engine skips to it, several times faster than to a class) and never match at one place.
+_JSON_FIELD_DQ_RE = re.compile(rf"(?i)\"{_JSON_KEYS}\"({_STRING})\"")
+_JSON_FIELD_SQ_RE = re.compile(rf"(?i)'{_JSON_KEYS}\"({_STRING})\"")
+
+
+def _json_fields(text: str) -> Iterator[re.Match[str]]:
+    """`_JSON_FIELD_RE.finditer(text)`: the leftmost match of either quote's regex from where
+    the last match ended (the match the class would find there: the rest of the pattern is the
+    same, and no match is empty or looks behind its start)."""
+    if "'" not in text:  # the usual JSON paste: one regex, one scan
+        yield from _JSON_FIELD_DQ_RE.finditer(text)
+        return
+    regexes = (_JSON_FIELD_DQ_RE, _JSON_FIELD_SQ_RE)
+    found = [regex.search(text) for regex in regexes]
+    while any(found):
+        m = min((f for f in found if f is not None), key=lambda f: f.start())
+        yield m
+        found = [  # a match that starts before the end of the last one is searched for again
+            f if f is None or f.start() >= m.end() else regex.search(text, m.end())
+            for regex, f in zip(regexes, found, strict=True)
+        ]
+
+
 # A logrus field `(?:^|\s)(msg|message|error|err)=(value)`, written to start at its `=` (the regex
 # engine skips to it instead of trying every place of the line), each key captured in a
 # lookbehind: groups 1-4 the keys (one matches), group 5 the value. The same fields: a key's
@@ -602,7 +624,7 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
     # Where each line starts (str.splitlines breaks where _NEWLINE_RE does).
     starts = [0, *itertools.accumulate(map(len, text.splitlines(keepends=True)))]
     kinds: dict[int, str] = {}  # each line's log kind, read once however many fields it has
-    for m in _JSON_FIELD_RE.finditer(text):
+    for m in _json_fields(text):
         at = min(_line_of(starts, m.start()), len(ranks) - 1)
         rank = ranks[at]
         if rank == FOLDED:

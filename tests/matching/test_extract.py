@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bot.matching.extract import (
     _CODE_FOLDED_RE,
     _CODE_RE,
+    _JSON_FIELD_RE,
     _LOGRUS_FIELD_RE,
     _QUOTED_RE,
     _VARYING_RE,
@@ -18,6 +19,7 @@ from bot.matching.extract import (
     _alert_lines,
     _drop_varying,
     _is_alert,
+    _json_fields,
     _quoted,
     extract,
 )
@@ -202,3 +204,16 @@ def test_quoted_text_by_the_folded_quotes(text: str) -> None:
     """Quoted text found with `'` and `` ` `` read as `"` is what _QUOTED_RE finds."""
     found = [(m.span(), m.group(1)) for m in _quoted(text)]
     assert found == [(m.span(), m.group(1)) for m in _QUOTED_RE.finditer(text)]
+
+
+_JSON_PIECES = ['"', "'", ":", " ", "\\", "x", "error", "Message", "msg", "REASON", "\n"]
+_JSON_PIECES += ['"error": "', "'msg': \"", '\'Detail":"', '"message\' : "', '"reason":"']
+_JSONISH = st.lists(st.sampled_from(_JSON_PIECES), max_size=400).map("".join)
+
+
+@given(_JSONISH | st.text(max_size=600))
+def test_json_fields_by_one_regex_per_opening_quote(text: str) -> None:
+    """The leftmost match of the `"`-first and `'`-first regexes, again and again, is what
+    _JSON_FIELD_RE finds."""
+    found = [(m.span(), m.groups()) for m in _json_fields(text)]
+    assert found == [(m.span(), m.groups()) for m in _JSON_FIELD_RE.finditer(text)]
