@@ -446,6 +446,16 @@ _ERROR_VALUE_RES = (
     re.compile(r"response_(?<![\w.]response_)(?:flag|code_details)" + _SEP + _VALUE),
     re.compile(r"err(?<![\w.]err)(?:or)?" + _SEP + _VALUE),
 )
+
+
+def _drop_field_values(text: str) -> str:
+    """The text without _FIELD_VALUE_RE's matches, each JSON key kept. Every match starts with
+    `=` or `"`: a text holding neither (prose) skips the regex's scan for them."""
+    if "=" not in text and '"' not in text:
+        return text
+    return "".join(filter(None, _FIELD_VALUE_RE.split(text)))
+
+
 FOLDED = -1  # the rank of a line that repeats an earlier one's shape (other ids and times)
 
 
@@ -459,8 +469,7 @@ def _shapes(lines: list[str]) -> list[str]:
         return []
     stripped = [line.strip() for line in lines]
     joined = "\n".join(stripped)
-    parts = _FIELD_VALUE_RE.split(joined)
-    shapes = _drop_varying("".join(filter(None, parts))).split("\n")
+    shapes = _drop_varying(_drop_field_values(joined)).split("\n")
     starts: list[int] | None = None
     for key, regex in enumerate(_ERROR_VALUE_RES):
         for m in regex.finditer(joined):

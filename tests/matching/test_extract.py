@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bot.matching.extract import (
     _CODE_FOLDED_RE,
     _CODE_RE,
+    _FIELD_VALUE_RE,
     _JSON_FIELD_RE,
     _LOGRUS_FIELD_RE,
     _QUOTED_RE,
@@ -17,6 +18,7 @@ from bot.matching.extract import (
     _XML_RE,
     MAX_FRAGMENTS,
     _alert_lines,
+    _drop_field_values,
     _drop_varying,
     _is_alert,
     _json_fields,
@@ -217,3 +219,13 @@ def test_json_fields_by_one_regex_per_opening_quote(text: str) -> None:
     _JSON_FIELD_RE finds."""
     found = [(m.span(), m.groups()) for m in _json_fields(text)]
     assert found == [(m.span(), m.groups()) for m in _JSON_FIELD_RE.finditer(text)]
+
+
+_FIELD_PIECES = ["a", '"', '"k"', ": ", ":", "1", " ", "\n", "\\", ",", "}", '"msg"', "b="]
+_FIELDISH = st.lists(st.sampled_from(_FIELD_PIECES), max_size=400).map("".join)
+
+
+@given(_FIELDISH | st.text(alphabet="ab =\n.", max_size=2000))
+def test_field_values_dropped_as_the_regex_drops_them(text: str) -> None:
+    """A text without `=` and `"` skips _FIELD_VALUE_RE: the same text as its split joined."""
+    assert _drop_field_values(text) == "".join(filter(None, _FIELD_VALUE_RE.split(text)))
