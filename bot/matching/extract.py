@@ -94,6 +94,9 @@ class Clues:
     # Each raw text added so far and its cleaned form ("" if it holds no fragment): a paste
     # offers the same text many times (a quoted value, its field, its line). Emptied by finish.
     _cleaned: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # Each fragment's kind, in the order of `_positions` (whose keys are their texts): finish
+    # builds `fragments`, a Fragment for each kept one only (a long paste offers thousands).
+    _kinds: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def add_fragment(self, text: str, kind: str, rank: int = 1) -> None:
         """Keep a cleaned fragment once (the strongest kind and best rank win); `rank` orders
@@ -108,18 +111,21 @@ class Clues:
             return
         at = self._positions.get(cleaned)
         if at is not None:
-            if WEIGHTS[kind] > self.fragments[at].weight:
-                self.fragments[at] = Fragment(cleaned, kind)
+            if WEIGHTS[kind] > WEIGHTS[self._kinds[at]]:
+                self._kinds[at] = kind
             self._ranks[at] = (min(rank, self._ranks[at][0]), self._ranks[at][1])
             return
-        self._positions[cleaned] = len(self.fragments)
-        self._ranks.append((rank, len(self.fragments)))
-        self.fragments.append(Fragment(cleaned, kind))
+        self._positions[cleaned] = len(self._kinds)
+        self._ranks.append((rank, len(self._kinds)))
+        self._kinds.append(kind)
 
     def finish(self) -> None:
-        """Order fragments by rank (then by position) and keep the first MAX_FRAGMENTS."""
-        order = sorted(range(len(self.fragments)), key=self._ranks.__getitem__)[:MAX_FRAGMENTS]
-        self.fragments = [self.fragments[i] for i in order]
+        """Order the fragments added by rank (then by position) and keep the first
+        MAX_FRAGMENTS in `fragments`."""
+        order = sorted(range(len(self._kinds)), key=self._ranks.__getitem__)[:MAX_FRAGMENTS]
+        texts = list(self._positions)
+        self.fragments = [Fragment(texts[i], self._kinds[i]) for i in order]
+        self._kinds = [self._kinds[i] for i in order]
         self._ranks = [(self._ranks[i][0], n) for n, i in enumerate(order)]
         self._positions = {f.text: n for n, f in enumerate(self.fragments)}
         self._cleaned.clear()

@@ -17,6 +17,8 @@ from bot.matching.extract import (
     _VARYING_RE,
     _XML_RE,
     MAX_FRAGMENTS,
+    Clues,
+    Fragment,
     _alert_lines,
     _drop_field_values,
     _drop_varying,
@@ -229,3 +231,18 @@ _FIELDISH = st.lists(st.sampled_from(_FIELD_PIECES), max_size=400).map("".join)
 def test_field_values_dropped_as_the_regex_drops_them(text: str) -> None:
     """A text without `=` and `"` skips _FIELD_VALUE_RE: the same text as its split joined."""
     assert _drop_field_values(text) == "".join(filter(None, _FIELD_VALUE_RE.split(text)))
+
+
+def test_finish_keeps_each_text_once_with_its_strongest_kind_and_best_rank() -> None:
+    """Fragments are built by finish: a text added again keeps its place, the stronger kind
+    and the better rank."""
+    clues = Clues()
+    clues.add_fragment("Key not authorised", "part", 2)
+    clues.add_fragment("Other message here", "line", 2)
+    clues.add_fragment("Key not authorised", "error-field", 1)
+    clues.add_fragment("Key  not authorised", "quoted", 0)  # the same once cleaned
+    clues.finish()
+    assert clues.fragments == [
+        Fragment("Key not authorised", "error-field"),
+        Fragment("Other message here", "line"),
+    ]
