@@ -10,13 +10,21 @@ from hypothesis import strategies as st
 from bot.matching.extract import (
     _CODE_FOLDED_RE,
     _CODE_RE,
+    _FIELD_VALUE_RE,
+    _JSON_FIELD_RE,
     _LOGRUS_FIELD_RE,
+    _QUOTED_RE,
     _VARYING_RE,
     _XML_RE,
     MAX_FRAGMENTS,
+    Clues,
+    Fragment,
     _alert_lines,
+    _drop_field_values,
     _drop_varying,
     _is_alert,
+    _json_fields,
+    _quoted,
     extract,
 )
 from bot.matching.normalize import _SPELLING, british, normalize, split_words, tokens
@@ -190,3 +198,51 @@ def test_an_xml_error_needs_a_closing_tag(text: str) -> None:
     """extract skips _XML_RE on a paste without `</`: no match is lost."""
     if "</" not in text:
         assert _XML_RE.search(text) is None
+
+
+_QUOTISH = st.text(alphabet="\"'`ab \n.\u201c\u2019", max_size=2000) | st.text(max_size=600)
+
+
+@given(_QUOTISH)
+def test_quoted_text_by_the_folded_quotes(text: str) -> None:
+    """Quoted text found with `'` and `` ` `` read as `"` is what _QUOTED_RE finds."""
+    found = [(m.span(), m.group(1)) for m in _quoted(text)]
+    assert found == [(m.span(), m.group(1)) for m in _QUOTED_RE.finditer(text)]
+
+
+_JSON_PIECES = ['"', "'", ":", " ", "\\", "x", "error", "Message", "msg", "REASON", "\n"]
+_JSON_PIECES += ['"error": "', "'msg': \"", '\'Detail":"', '"message\' : "', '"reason":"']
+_JSONISH = st.lists(st.sampled_from(_JSON_PIECES), max_size=400).map("".join)
+
+
+@given(_JSONISH | st.text(max_size=600))
+def test_json_fields_by_one_regex_per_opening_quote(text: str) -> None:
+    """The leftmost match of the `"`-first and `'`-first regexes, again and again, is what
+    _JSON_FIELD_RE finds."""
+    found = [(m.span(), m.groups()) for m in _json_fields(text)]
+    assert found == [(m.span(), m.groups()) for m in _JSON_FIELD_RE.finditer(text)]
+
+
+_FIELD_PIECES = ["a", '"', '"k"', ": ", ":", "1", " ", "\n", "\\", ",", "}", '"msg"', "b="]
+_FIELDISH = st.lists(st.sampled_from(_FIELD_PIECES), max_size=400).map("".join)
+
+
+@given(_FIELDISH | st.text(alphabet="ab =\n.", max_size=2000))
+def test_field_values_dropped_as_the_regex_drops_them(text: str) -> None:
+    """A text without `=` and `"` skips _FIELD_VALUE_RE: the same text as its split joined."""
+    assert _drop_field_values(text) == "".join(filter(None, _FIELD_VALUE_RE.split(text)))
+
+
+def test_finish_keeps_each_text_once_with_its_strongest_kind_and_best_rank() -> None:
+    """Fragments are built by finish: a text added again keeps its place, the stronger kind
+    and the better rank."""
+    clues = Clues()
+    clues.add_fragment("Key not authorised", "part", 2)
+    clues.add_fragment("Other message here", "line", 2)
+    clues.add_fragment("Key not authorised", "error-field", 1)
+    clues.add_fragment("Key  not authorised", "quoted", 0)  # the same once cleaned
+    clues.finish()
+    assert clues.fragments == [
+        Fragment("Key not authorised", "error-field"),
+        Fragment("Other message here", "line"),
+    ]
