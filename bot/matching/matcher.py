@@ -353,10 +353,16 @@ class Matcher:
         for t, text in enumerate(self.texts):
             for key in {k for w in tokens(text.norm) for k in _keys(w)}:
                 index[key].append(t)
-        # Typo keys after all the others: the others keep their ids, and candidates their order.
+        # Typo keys after all the others (the others keep their ids), each word's made once.
+        typo_keys: dict[str, tuple[str, ...]] = {}
         for t, text in enumerate(self.texts):
-            words = {w for w in tokens(text.norm) if w not in _STOP}
-            for key in sorted({k for w in words for k in _typo_keys(w)}):
+            keys: set[str] = set()
+            for word in set(tokens(text.norm)) - _STOP:
+                made = typo_keys.get(word)
+                if made is None:
+                    made = typo_keys[word] = _typo_keys(word)
+                keys.update(made)
+            for key in sorted(keys):
                 index[key].append(t)
         n = max(len(self.texts), 1)
         idf = {k: math.log(1 + n / len(v)) * _key_weight(k) for k, v in index.items()}
@@ -395,13 +401,14 @@ class Matcher:
         self.word_keys: dict[str, list[int]] = {}
         self.lengths = np.array([len(v) for v in index.values()], dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1])).astype(np.int64)
-        self.post_texts = np.array(
-            [t for postings in index.values() for t in postings], dtype=np.int64
+        self.post_texts = np.fromiter(
+            itertools.chain.from_iterable(index.values()),
+            dtype=np.int64,
+            count=sum(map(len, index.values())),
         )
-        self.post_weights = np.array(
-            [idf[key] * scale[t] for key, postings in index.items() for t in postings],
-            dtype=np.float64,
-        )
+        # idf[key] * scale[t] of each posting (the same products, taken in numpy)
+        key_idf = np.fromiter(idf.values(), dtype=np.float64, count=len(idf))
+        self.post_weights = key_idf.repeat(self.lengths) * np.array(scale)[self.post_texts]
 
     def _index_entries(self) -> None:
         """Per-entry arrays for symptom guesses: positions by id, codes, prevalence, the order
