@@ -456,8 +456,7 @@ class Matcher:
         pair_text = np.fromiter(itertools.chain.from_iterable(candidates), dtype=np.int64)
         pair_entry = self.text_entry[pair_text]
         measures = self._measures([fnorm for _, fnorm in read], pair_fragment, pair_text)
-        levels, literal = self._phrase_levels(read, clues)
-        weighing = self._weighing([f for f, _ in read], clues, pair_fragment, pair_text, levels)
+        weighing, literal = self._weighing(read, clues, pair_fragment, pair_text)
         against = against_weight(clues.other_signals)
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
         code_bonuses = self._code_bonuses(clues)
@@ -514,21 +513,22 @@ class Matcher:
 
     def _weighing(
         self,
-        fragments: Sequence[Fragment],
+        read: Sequence[tuple[Fragment, str]],
         clues: Clues,
         pair_fragment: npt.NDArray[np.int64],
         pair_text: npt.NDArray[np.int64],
-        levels: npt.NDArray[np.float64],
-    ) -> _Weighing:
+    ) -> tuple[_Weighing, set[str]]:
         """Each pair's factors: an alias's 0.99, a short, common text's factor for its fragment,
-        a bare reason phrase's, the similarity of a phrase held word for word (`levels`, per
-        fragment), and the fragment's weight."""
+        a bare reason phrase's, the similarity of a phrase held word for word (_phrase_levels),
+        and the fragment's weight; and the entries of the phrases held (_phrase_levels)."""
+        fragments = [f for f, _ in read]
         # Per fragment the factor for a short, common text (`not found`), and whether a bare
         # `forbidden` is a question about a status, not that one entry.
         generic = np.array([self._generic_factor(f, clues) for f in fragments], dtype=np.float64)
+        levels, literal = self._phrase_levels(read, clues, generic)
         alone = np.array([f.kind == "line" and not clues.tyk_signals for f in fragments], bool)
         common = self.generic[pair_text]
-        return _Weighing(
+        weighing = _Weighing(
             alias=self.alias_factor[pair_text],
             common=common,
             generic=generic[pair_fragment],
@@ -537,20 +537,24 @@ class Matcher:
             weight=np.array([f.weight for f in fragments], dtype=np.float64)[pair_fragment],
             level=levels[pair_fragment],
         )
+        return weighing, literal
 
     def _phrase_levels(
-        self, read: Sequence[tuple[Fragment, str]], clues: Clues
+        self,
+        read: Sequence[tuple[Fragment, str]],
+        clues: Clues,
+        generic: npt.NDArray[np.float64],
     ) -> tuple[npt.NDArray[np.float64], set[str]]:
         """Reason phrases that are catalog texts (`Method not allowed`, `Not Found`), held word
-        for word by a fragment whose short, common texts count less (_generic_factor): per
+        for word by a fragment whose short, common texts count less (`generic` < 1): per
         fragment the best one's similarity as held inside it (-1 for none), and the ids of their
         entries when the paste shows nothing of Tyk's. Other systems say the phrase too: a text
         matching such a fragment no better than the phrase gets the factors the phrase gets,
         and a symptom guess puts the phrase's own entry first."""
         levels = np.full(len(read), -1.0)
         literal: set[str] = set()
-        for r, (fragment, fnorm) in enumerate(read):
-            if self._generic_factor(fragment, clues) >= 1:
+        for r, fnorm in enumerate(fnorm for _, fnorm in read):
+            if generic[r] >= 1:
                 continue
             padded = f" {fnorm} "
             for t in self.reason_texts:
