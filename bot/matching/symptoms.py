@@ -125,7 +125,7 @@ _STOP_WORDS = (
     # how people ask, not what about: "what does that usually mean", "returning 403 to everyone"
     "return returns returning returned usually mean means meaning everyone everybody anyone "
     "suddenly keep keeps kept seeing see seen happen happens happening lot lots bunch idea "
-    "help thanks hi hello us me"
+    "help thanks hi hello us me http https"
 )
 _STOP = frozenset(_STOP_WORDS.split())
 

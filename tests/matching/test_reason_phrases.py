@@ -23,6 +23,8 @@ MATCHER = Matcher(load_knowledge())
             "405-method-not-allowed",
         ),
         ("Not Found", "404-not-found"),
+        ("HTTP/1.1 404 Not Found", "404-not-found"),  # `http` is no word of a description
+        ("HTTP/1.1 405 Method Not Allowed\nServer: nginx", "405-method-not-allowed"),
     ],
 )
 def test_the_phrase_s_own_entry_comes_first_and_is_not_confident(paste: str, entry_id: str) -> None:
