@@ -15,6 +15,7 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from bot.matching.expected import drop_expected
 from bot.matching.normalize import fold_quotes
 from bot.matching.source import WORD_TESTS, ascii_words, other_system_signals
 
@@ -265,7 +266,7 @@ _RFC3339_TIME_RE = re.compile(r"time=(?<!\wtime=)\"?\d{4}-\d\d-\d\dT")
 
 def extract(text: str) -> Clues:
     """Read every clue the paste holds: every line, however long the log."""
-    folded = fold_quotes(text)
+    folded = drop_expected(fold_quotes(text))  # what a report wanted is not what it got
     raw = folded.splitlines()
     # Every _K8S_PREFIX_RE match holds a `-` or a `[`: a line holding neither keeps its text.
     lines = [_K8S_PREFIX_RE.sub("", line) if "-" in line or "[" in line else line for line in raw]

@@ -1,0 +1,86 @@
+"""What a report says it expected is not what the gateway sent.
+
+Bug reports and forum posts put the error they got beside the one they wanted: the gateway's
+own issue template asks "What is the current behaviour?" and then "What is the expected
+behaviour?", and people write `Expected: 403 ...` / `Actual: 401 ...`. Both hold catalog
+messages word for word, so the matcher would weigh them alike and a tie picks either. The
+expected part is blanked here (its lines kept as empty lines) before any clue is read.
+
+Blanked:
+- a line that starts with `expected` (or `what is the expected behaviour`, `the expected
+  result`, ...) and carries the expectation on it (`expected "Access to this API ..."`,
+  `Expected: 403`);
+- after such a line that is a heading only (`**What is the expected behaviour?**`,
+  `Expected result:`), the lines up to the next heading or blank line after the expectation.
+
+Not blanked: an expectation inside a sentence (`I expected 200 but got ...`: the rest of the
+line is often the error itself), and log lines (they never start with the word).
+"""
+
+from __future__ import annotations
+
+import re
+
+# The words a heading may wrap around `expected`, then the heading's own end.
+_LEAD = r"[\s>*_#`\-]*(?:\d+[.)]\s*)?"  # markdown quote, emphasis, heading and list marks
+_EXPECTED = (
+    r"(?:(?:what(?:'s| is| was| would be| should be)?\s+)?(?:the\s+)?)?"
+    r"expected(?:\s+(?:behaviou?r|result|results|response|output|outcome|answer|reply|status))?"
+)
+_HEADING_RE = re.compile(rf"(?i)^{_LEAD}{_EXPECTED}[\s*_`]*[:?.\-]*[\s*_`]*$")
+_INLINE_RE = re.compile(rf"(?i)^{_LEAD}{_EXPECTED}[\s*_`]*(?:[:=\-]|\s)")
+# A line that starts another part of a report: what happened instead, or another heading.
+_NEXT_PART_RE = re.compile(
+    rf"(?i)^{_LEAD}(?:actual|current|observed|instead|but\b|however|got\b|received|returned"
+    r"|steps|what|how|which|version|environment|logs?\b|additional|reproduc|description"
+    r"|describe|error\b|output\b)"
+    r"|^\s*(?:#|\*\*|__)"
+)
+MAX_REGION_LINES = 8  # an expectation is a few lines; a paste after a lone heading is not
+
+
+def drop_expected(text: str) -> str:
+    """The text with what it says it expected blanked (see the module's docstring); every
+    other line, and the count of lines, as they were. A text never saying `expected` comes
+    back as it is."""
+    if "xpected" not in text and "XPECTED" not in text:
+        return text
+    lines = text.split("\n")
+    changed = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "xpected" not in line and "XPECTED" not in line:
+            i += 1
+            continue
+        if _HEADING_RE.match(line):
+            lines[i] = ""
+            i = _blank_region(lines, i + 1)
+            changed = True
+        elif _INLINE_RE.match(line):
+            lines[i] = ""
+            changed = True
+            i += 1
+        else:
+            i += 1
+    return "\n".join(lines) if changed else text
+
+
+def _blank_region(lines: list[str], start: int) -> int:
+    """Blank the expectation under a heading from `start`: up to the next part of the report,
+    a blank line after some of it, or MAX_REGION_LINES; the index reading goes on from."""
+    seen = False
+    end = min(len(lines), start + MAX_REGION_LINES)
+    i = start
+    while i < end:
+        line = lines[i]
+        if not line.strip():
+            if seen:
+                return i
+        elif _NEXT_PART_RE.match(line):
+            return i
+        else:
+            lines[i] = ""
+            seen = True
+        i += 1
+    return i

@@ -1,0 +1,111 @@
+"""A report's expected error is not the one the gateway sent: the matcher answers the one the
+person got, whatever the order of the two and however the report is laid out."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.catalog import load_knowledge
+from bot.matching.expected import MAX_REGION_LINES, drop_expected
+from bot.matching.matcher import Matcher
+
+MATCHER = Matcher(load_knowledge())
+
+TEMPLATE = """**Do you want to request a *feature* or report a *bug*?**
+bug
+
+**What is the expected behaviour?**
+> "error": "Access to this API has been disallowed"
+
+**What is the current behaviour?**
+> "error": "Key not authorised"
+
+**Steps to reproduce**
+1. An API with auth token, 2. call it with `Authorization: abc`
+"""
+
+
+def _first(paste: str) -> tuple[str, bool, list[str]]:
+    result = MATCHER.match(paste)
+    ids = [m.entry_id for m in result.matches]
+    return ids[0], result.confident, ids
+
+
+def test_the_issue_template_answers_the_current_behaviour() -> None:
+    first, confident, ids = _first(TEMPLATE)
+    assert first == "400-key-not-authorized" and confident
+    assert not any("access-to-this-api" in i for i in ids)
+
+
+def test_expected_and_actual_lines_answer_the_actual_in_either_order() -> None:
+    expected = 'Expected: {"error": "Quota exceeded"}'
+    actual = 'Actual:   {"error": "Rate limit exceeded"}'
+    _, _, alone = _first(actual)
+    for paste in (f"{expected}\n{actual}", f"{actual}\n{expected}"):
+        first, confident, ids = _first(paste)
+        assert "rate-limit" in first and confident, paste
+        assert ids == alone  # the expected line adds nothing
+
+
+def test_an_expected_result_heading_with_a_pretty_body_under_it() -> None:
+    paste = (
+        "calling /orders with an expired token\n\nExpected result:\n{\n"
+        '    "error": "Key has expired, please renew"\n}\n\nwhat we get:\n'
+        'HTTP/1.1 403 Forbidden\n{\n    "error": "Access to this API has been disallowed"\n}'
+    )
+    first, confident, ids = _first(paste)
+    assert first == "403-access-to-this-api-has-been-disallowed" and confident
+    assert "401-key-has-expired-please-renew" not in ids
+
+
+def test_an_expectation_inside_a_sentence_leaves_the_error_on_that_line() -> None:
+    first, confident, _ = _first('I expected a 200 but got {"error": "Key not authorised"}')
+    assert first == "400-key-not-authorized" and confident
+
+
+def test_a_failing_unit_test_saying_expected_stays_silent() -> None:
+    paste = "--- FAIL: TestQuota (0.00s)\n    quota_test.go:31: expected 403, got 200"
+    result = MATCHER.match(paste)
+    assert not result.confident
+
+
+def test_the_region_under_a_heading_ends_at_the_next_part() -> None:
+    text = "Expected behaviour:\nline a\nline b\nActual behaviour:\nline c"
+    assert drop_expected(text) == "\n\n\nActual behaviour:\nline c"
+    text = "## Expected\nline a\n\nline b"
+    assert drop_expected(text) == "\n\n\nline b"
+    many = "Expected:\n" + "\n".join(f"line {i}" for i in range(20))
+    kept = drop_expected(many).split("\n")
+    assert kept[: MAX_REGION_LINES + 1] == [""] * (MAX_REGION_LINES + 1)
+    assert kept[MAX_REGION_LINES + 1] == f"line {MAX_REGION_LINES}"
+
+
+def test_log_lines_and_sentences_mentioning_expected_are_kept() -> None:
+    for text in (
+        'time="Jan 01 00:00:00" level=error msg="expected token" api_id=1',
+        "the gateway behaves as expected",
+        '{"error": "unexpected EOF"}',
+    ):
+        assert drop_expected(text) == text
+
+
+@given(st.text(max_size=2000))
+def test_lines_stay_in_place_and_only_expectations_go(text: str) -> None:
+    dropped = drop_expected(text)
+    before, after = text.split("\n"), dropped.split("\n")
+    assert len(after) == len(before)
+    for old, new in zip(before, after, strict=True):
+        assert new in (old, "")
+    if "expected" not in text.lower():
+        assert dropped == text
+
+
+@given(st.lists(st.sampled_from(["Expected:", "x", "", "Actual:", "**Steps**"]), max_size=40))
+def test_every_blanked_line_follows_an_expectation(lines: list[str]) -> None:
+    if not lines:
+        return
+    after = drop_expected("\n".join(lines)).split("\n")
+    for i, (old, new) in enumerate(zip(lines, after, strict=True)):
+        if old and not new:
+            assert old == "Expected:" or "Expected:" in lines[max(0, i - MAX_REGION_LINES) : i]
