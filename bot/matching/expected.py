@@ -27,8 +27,9 @@ _EXPECTED = (
     r"(?:(?:what(?:'s| is| was| would be| should be)?\s+)?(?:the\s+)?)?"
     r"expected(?:\s+(?:behaviou?r|result|results|response|output|outcome|answer|reply|status))?"
 )
-_HEADING_RE = re.compile(rf"(?i)^{_LEAD}{_EXPECTED}[\s*_`]*[:?.\-]*[\s*_`]*$")
-_INLINE_RE = re.compile(rf"(?i)^{_LEAD}{_EXPECTED}[\s*_`]*(?:[:=\-]|\s)")
+_START = rf"(?i)^{_LEAD}{_EXPECTED}[\s*_`]*"
+_HEADING_RE = re.compile(_START + r"[:?.\-]*[\s*_`]*$")  # the expectation follows it
+_INLINE_RE = re.compile(_START + r"(?:[:=\-]|\s)")  # the expectation is on the line
 # A line that starts another part of a report: what happened instead, or another heading.
 _NEXT_PART_RE = re.compile(
     rf"(?i)^{_LEAD}(?:actual|current|observed|instead|but\b|however|got\b|received|returned"

@@ -55,6 +55,8 @@ SYMPTOM_MIN_WORDS = 8.0  # BM25 a question without a code needs before guessing 
 # A phrasing people confirmed for an entry (an approved learned alias) that matched a fragment
 # almost exactly counts like a status code in the paste: it outranks the entry they corrected.
 LEARNED_BONUS = 0.05
+MANY_ERRORS = 3  # distinct strong errors in one paste that make it a list, not one failure
+TIE_MARGIN = 0.01  # two distinct strong errors closer than this: neither is the answer
 _PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>")
 _REASONS = frozenset(normalize(p) for p in REASON_PHRASES)
 _REASON_RE = re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, REASON_PHRASES)) + r")\b")
@@ -507,8 +509,13 @@ class Matcher:
             guessed = self._symptom_matches(clues, fuzzy, limit, literal)
             if guessed is not None:
                 matches, code_only, symptom = guessed, not kept and bool(clues.codes), True
-        confident = bool(matches) and not symptom and matches[0].score >= CONFIDENT_SCORE
         distinct = self._distinct_errors(self._per_fragment(pair_fragment, pair_entry, scores))
+        confident = (
+            bool(matches)
+            and not symptom
+            and matches[0].score >= CONFIDENT_SCORE
+            and not _several_errors_alike(distinct)
+        )
         return Result(matches[:limit], confident, clues, code_only, distinct)
 
     def _weighing(
@@ -964,6 +971,16 @@ class Matcher:
     def entries_for_code(self, code: int) -> list[CatalogEntry]:
         """Active entries with this status code."""
         return [self.entries[i] for i in self.by_code.get(code, [])]
+
+
+def _several_errors_alike(distinct: Sequence[Match]) -> bool:
+    """Whether a paste holds errors that each match strongly in fragments of their own with no
+    one standing out: MANY_ERRORS or more (a list of messages: the docs, a question about
+    codes), or the strongest two within TIE_MARGIN (two replies side by side). Whichever came
+    first would be a guess, so none is answered with confidence."""
+    if len(distinct) >= MANY_ERRORS:
+        return True
+    return len(distinct) == 2 and distinct[0].score - distinct[1].score < TIE_MARGIN
 
 
 def _without_reasons(text: str) -> str:

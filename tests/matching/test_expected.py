@@ -1,5 +1,7 @@
 """A report's expected error is not the one the gateway sent: the matcher answers the one the
-person got, whatever the order of the two and however the report is laid out."""
+person got, whatever the order of the two and however the report is laid out. And a paste
+holding several errors alike (a list, two replies side by side) is ranked but not answered with
+confidence."""
 
 from __future__ import annotations
 
@@ -109,3 +111,37 @@ def test_every_blanked_line_follows_an_expectation(lines: list[str]) -> None:
     for i, (old, new) in enumerate(zip(lines, after, strict=True)):
         if old and not new:
             assert old == "Expected:" or "Expected:" in lines[max(0, i - MAX_REGION_LINES) : i]
+
+
+# -- several errors alike: none is the answer ----------------------------------------------------
+LIST = """I noted a few of the codes down:
+("Access to this API has been disallowed"), 403
+("Rate limit exceeded"), 429
+("Authorization field missing"), 401
+("Key has expired, please renew"), 401
+Is there a page in the docs with all of them?"""
+
+
+def test_a_list_of_errors_is_ranked_but_not_answered_with_confidence() -> None:
+    result = MATCHER.match(LIST)
+    assert len(result.distinct_errors) >= 3
+    assert result.matches[0].score >= 0.84 and not result.confident
+
+
+def test_two_replies_side_by_side_are_a_guess_one_standing_out_is_not() -> None:
+    two = '{"error": "Quota exceeded"}\n{"error": "Key has expired, please renew"}'
+    assert not MATCHER.match(two).confident
+    log = (
+        '{"error": "Key has expired, please renew"}\n'
+        'time="Jan 02 10:00:00" level=info msg="policy not found somewhere"'
+    )
+    assert MATCHER.match(log).confident
+
+
+def test_the_same_error_twice_stays_confident() -> None:
+    paste = (
+        '< HTTP/1.1 403 Forbidden\n{\n    "error": "Quota exceeded"\n}\n'
+        'time="Jan 02 10:00:00" level=error msg="Quota exceeded" api_id=abc mw=RateLimitAndQuota'
+    )
+    result = MATCHER.match(paste)
+    assert result.confident and result.matches[0].entry_id == "403-quota-exceeded"
