@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from bot.matching.expected import drop_expected
 from bot.matching.normalize import fold_quotes
 from bot.matching.source import WORD_TESTS, ascii_words, other_system_signals
+from bot.matching.tty_logs import tty_lines
 
 MAX_FRAGMENT_CHARS = 220
 # Fragments kept after ordering (error, warning and status >= 400 lines first, then the last
@@ -365,7 +366,7 @@ def _drop_varying(text: str) -> str:
 
 _ALERT = (
     r"\blevel\"?\s*[=:]\s*\"?(?:err|error|warn|warning|fatal|panic|crit)\b"
-    r"|\b(?:error|warn|warning|fatal|panic)\b|\[(?:error|warn)\]"
+    r"|\b(?:error|warn|warning|fatal|panic)\b|\[(?:error|warn)\]|\berro\["
 )
 _BAD_STATUS = (
     r"(?:\bstatus|\bcode|response_code)\"?\s*[=:]\s*\"?[45]\d\d\b|http/[\d.]+\s+[45]\d\d\b"
@@ -412,6 +413,7 @@ _ALERT_LINE_RES = tuple(
         r"fatal(?<!\wfatal)\b",
         r"panic(?<!\wpanic)\b",
         r"\[(?:error|warn)\]",
+        r"erro(?<!\werro)\[",
         rf"status(?<!\wstatus)\"?{_WS}[=:]{_WS}\"?[45]\d\d\b",
         rf"code(?<!\wcode)\"?{_WS}[=:]{_WS}\"?[45]\d\d\b",
         rf"response_code\"?{_WS}[=:]{_WS}\"?[45]\d\d\b",
@@ -686,6 +688,18 @@ def _structured_fragments(text: str, lines: list[str], ranks: list[int], clues: 
                     kinds[at] = _log_kind(line)
                 clues.add_fragment(value, kinds[at], rank)
             _add_parts(value, clues, rank)
+    for tty in tty_lines(text):  # `[Jun 30 12:52:39]  WARN main: …`, `ERRO[0005] …`
+        at = min(_line_of(starts, tty.start), len(ranks) - 1)
+        rank = ranks[at]
+        if rank == FOLDED:
+            continue
+        if tty.message.lower() not in ("finished", ""):
+            quiet = tty.quiet and not _is_request_line(lines[at])
+            clues.add_fragment(tty.message, "log-info" if quiet else "log-msg", rank)
+            _add_parts(tty.message, clues, rank)
+        for error in tty.errors:
+            clues.add_fragment(error, "log-error", rank)
+            _add_parts(error, clues, rank)
     for line, rank in zip(lines, ranks, strict=True):
         flag = _FLAG_RE.search(line) if rank != FOLDED and "response_flag" in line else None
         if flag and flag.group(1) in RESPONSE_FLAGS:
