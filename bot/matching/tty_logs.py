@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _LEVELS = r"DEBUG?|INFO|WARN(?:ING)?|ERRO(?:R)?|FATAL?|PANIC?|TRAC(?:E)?"
 _STAMP = (
@@ -52,8 +52,7 @@ _ERROR_FIELD_RE = re.compile(
 QUIET_LEVELS = frozenset({"DEBU", "DEBUG", "INFO", "TRAC", "TRACE"})
 
 
-@dataclass(frozen=True)
-class TtyLine:
+class TtyLine(NamedTuple):
     """One terminal log line: where it starts in the text, its level, message and errors."""
 
     start: int
