@@ -125,7 +125,12 @@ _STOP_WORDS = (
     # how people ask, not what about: "what does that usually mean", "returning 403 to everyone"
     "return returns returning returned usually mean means meaning everyone everybody anyone "
     "suddenly keep keeps kept seeing see seen happen happens happening lot lots bunch idea "
-    "help thanks hi hello us me http https"
+    "help thanks hi hello us me http https "
+    # counts and chatter around the symptom: "500 from tyk on one api", "it gives 404 now"
+    "one two three four five six seven eight nine ten several few many most both each other "
+    "another same again still also only even give gives gave giving say says said saying show "
+    "shows showed showing tell tells told know think someone something anything anybody "
+    "somebody please there here now today yesterday morning week"
 )
 _STOP = frozenset(_STOP_WORDS.split())
 

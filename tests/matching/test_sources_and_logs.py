@@ -152,6 +152,12 @@ def test_symptom_questions_answer_the_common_entry_first() -> None:
         ("getting 504 from tyk", "Upstream service reached hard timeout"),
         ("a bunch of 499s in analytics", "Client closed request"),
         ("tyk keeps answering four-twenty-nine", "API Rate Limit Exceeded"),
+        # counts and chatter are no symptom: `one` matched some description's "one of"
+        (
+            "500 internal server error from tyk on one api",
+            "There was a problem proxying the request",
+        ),
+        ("tyk gives us 429 on two of our apis since this morning", "API Rate Limit Exceeded"),
     ):
         result = MATCHER.match(question)
         assert not result.confident
