@@ -156,6 +156,12 @@ _CODE_RE = re.compile(r"[45]\d\d")
 # _CODE_RE over the text with every `5` read as `4` (same length, same digits): the same spans,
 # and a regex that starts with one literal scans about ten times faster than a class.
 _CODE_FOLDED_RE = re.compile(r"4\d\d")
+# What stands right before a code the person wanted, not the one they got: `403 instead of 401`,
+# `expected 200`, `should return 404`.
+_WANTED_BEFORE_RE = re.compile(
+    r"\b(?:instead of|rather than|expected|expecting|should(?: have)? (?:be|been|return|get)"
+    r"|supposed to (?:be|return|get))\s+(?:(?:an?|the|http|status|code)\s+)*$"
+)
 # What may stand right before a code for it to be a field or a reply, not just any number.
 _FIELD_BEFORE_RE = re.compile(
     r"(?:status(?:[ _]?code)?|code|response_code|http_status)[\"']?\s*[:=]\s*[\"']?$"
@@ -587,7 +593,8 @@ def _codes(text: str, low: str, clues: Clues, words: frozenset[str] | None = Non
             status = JSONRPC_CODES.get(int(m.group(1)))
             if status:
                 clues.add_code(status, "field")
-    field_before: dict[str, bool] = {}  # a log repeats its lines: each context is read once
+    # A log repeats its lines: each context is read once (None: a code they wanted).
+    field_before: dict[str, bool | None] = {}
     for m in _CODE_FOLDED_RE.finditer(text.replace("5", "4")):  # _CODE_RE's spans
         start, end = m.span()
         left = text[start - 1] if start else " "
@@ -598,7 +605,12 @@ def _codes(text: str, low: str, clues: Clues, words: frozenset[str] | None = Non
         before = low[max(0, start - 24) : start]
         is_field = field_before.get(before)
         if is_field is None:
-            is_field = field_before[before] = _FIELD_BEFORE_RE.search(before) is not None
+            is_field = _FIELD_BEFORE_RE.search(before) is not None
+            if not is_field and _WANTED_BEFORE_RE.search(before):
+                is_field = None  # the code they wanted: no clue
+            field_before[before] = is_field
+        if is_field is None:
+            continue
         if is_field:
             clues.add_code(int(text[start:end]), "field")
         elif left not in "/:#-" and not before.endswith("port "):

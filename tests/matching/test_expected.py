@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.catalog import load_knowledge
 from bot.matching.expected import MAX_REGION_LINES, drop_expected
+from bot.matching.extract import extract
 from bot.matching.matcher import Matcher
 
 MATCHER = Matcher(load_knowledge())
@@ -145,3 +146,11 @@ def test_the_same_error_twice_stays_confident() -> None:
     )
     result = MATCHER.match(paste)
     assert result.confident and result.matches[0].entry_id == "403-quota-exceeded"
+
+
+def test_a_code_they_wanted_is_no_clue() -> None:
+    assert extract("now it's 403 instead of 401").codes == {403: 0.5}
+    assert extract("got 403 but it should be 401").codes == {403: 0.9}
+    assert extract("tyk returns 404, expected a 200").codes == {404: 0.9}
+    assert extract("expected 429, got 200").codes == {}
+    assert 401 in extract("401 instead of 403").codes  # the one they got stays
