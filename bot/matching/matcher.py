@@ -374,6 +374,7 @@ class Matcher:
             for t, text in enumerate(self.texts)
             if text.pattern is not None
         ]
+        self.template_literals = dict(self.templates)
         mass: list[float] = [0.0] * len(self.texts)
         for key, postings in index.items():
             if not key.startswith(_TYPO):  # a typo key helps a misspelt paste, never weighs
@@ -752,7 +753,11 @@ class Matcher:
         templated, template_scores = [], []
         for i in self.templated[texts].nonzero()[0].tolist():
             text = self.texts[int(texts[i])]
-            if text.pattern is not None and text.pattern.search(fnorms[i]):
+            if (
+                text.pattern is not None
+                and text.pattern.search(fnorms[i])
+                and not self._instance_held(i, texts, pair_fragment, fnorms[i])
+            ):
                 templated.append(i)
                 template_scores.append(1.0 if len(fnorms[i]) < 1.5 * len(text.norm) + 20 else 0.95)
         return _PairMeasures(
@@ -773,6 +778,34 @@ class Matcher:
             templated=np.array(templated, dtype=np.intp),
             template_scores=np.array(template_scores, dtype=np.float64),
         )
+
+    def _instance_held(
+        self,
+        i: int,
+        texts: npt.NDArray[np.int64],
+        pair_fragment: npt.NDArray[np.int64],
+        fnorm: str,
+    ) -> bool:
+        """Whether pair `i`'s fragment holds, word for word, another candidate text that is an
+        instance of pair `i`'s template: one holding the template's longest fixed part and more
+        (`Failed to create key, ensure security settings are correct.` for `failed to create
+        key: <error>`). The placeholder would only swallow that text's own words: the specific
+        text is the match, not the template."""
+        literal = self.template_literals[int(texts[i])]
+        row = pair_fragment[i]
+        start, end = np.searchsorted(pair_fragment, [row, row + 1]).tolist()  # grouped by fragment
+        padded = f" {fnorm} "
+        for j in range(start, end):
+            norm = self.norms[int(texts[j])]
+            if (
+                j != i
+                and not self.templated[texts[j]]
+                and len(norm) > len(literal)
+                and literal in norm
+                and f" {norm} " in padded
+            ):
+                return True
+        return False
 
     def _needed_pairs(
         self,

@@ -110,3 +110,27 @@ def test_misspelt_catalog_messages_with_chatter_are_answered(chatter: str, floor
 )
 def test_a_placeholder_at_either_end_must_hold_a_word(paste: str, message: str) -> None:
     assert MATCHER.match(paste).matches[0].message == message
+
+
+@pytest.mark.parametrize(
+    "paste, message",
+    [
+        (
+            "seeing failed to create key, ensure security settings are correct. on the billing "
+            "api right after we upgraded the gateway",
+            "Failed to create key",
+        ),
+        (
+            "POST /tyk/keys answers: Failed to create key, keys must have at least one Access "
+            "Rights record set. any idea",
+            "Failed to create key, keys must have at least one Access Rights record set",
+        ),
+        ('{"error": "failed to create key: redis is down"}', "failed to create key: <error>"),
+    ],
+)
+def test_a_specific_text_held_word_for_word_beats_the_template_it_fits(
+    paste: str, message: str
+) -> None:
+    result = MATCHER.match(paste)
+    assert result.matches[0].message == message
+    assert [m.message for m in result.distinct_errors] in ([], [message])
