@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 
 import numpy as np
 from hypothesis import given, settings
@@ -161,11 +162,28 @@ def test_fragment_keys_are_each_fragments_keys_in_first_seen_order(fnorms: list[
     assert (key.tolist(), of.tolist(), content.tolist()) == _fragment_keys_one_by_one(fnorms)
 
 
-def _similarities_plainly(fnorms: list[str], texts: list[int]) -> list[float]:
+def _instance_of_template_held(t: int, fnorm: str, others: list[int]) -> bool:
+    """Whether another candidate of the fragment, no template itself, holds template `t`'s
+    longest fixed part and more and lies word for word in the fragment."""
+    literal = max(
+        (normalize(p) for p in re.split(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>", MATCHER.texts[t].raw)),
+        key=len,
+    )
+    for o in others:
+        norm = MATCHER.texts[o].norm
+        more = literal in norm and norm != literal
+        if o != t and MATCHER.texts[o].pattern is None and more and f" {norm} " in f" {fnorm} ":
+            return True
+    return False
+
+
+def _similarities_plainly(
+    fnorms: list[str], texts: list[int], candidates: list[list[int]]
+) -> list[float]:
     """The pair similarities written out pair by pair (what _PairMeasures.similarities
-    computes with every pair's partial_ratio)."""
+    computes with every pair's partial_ratio); `candidates`: each pair's fragment's texts."""
     out = []
-    for fnorm, t in zip(fnorms, texts, strict=True):
+    for fnorm, t, others in zip(fnorms, texts, candidates, strict=True):
         text = MATCHER.texts[t]
         f_len, t_len = len(fnorm), len(text.norm)
         whole = fuzz.ratio(fnorm, text.norm) / 100
@@ -183,7 +201,11 @@ def _similarities_plainly(fnorms: list[str], texts: list[int]) -> list[float]:
         best = whole if generic_short else max(whole, contained)
         if not generic_short and not inside and fnorm in text.norm:
             best = contained
-        if text.pattern is not None and text.pattern.search(fnorm):
+        if (
+            text.pattern is not None
+            and text.pattern.search(fnorm)
+            and not _instance_of_template_held(t, fnorm, others)
+        ):
             best = 1.0 if len(fnorm) < 1.5 * len(text.norm) + 20 else 0.95
         out.append(best)
     return out
@@ -199,5 +221,9 @@ def test_pair_similarities_are_those_written_out_pair_by_pair(paste: str) -> Non
     measures = MATCHER._measures(fnorms, pair_fragment, pair_text)
     part = np.zeros(len(measures.aligned))
     measures.align(part, np.ones(len(part), dtype=bool))
-    expected = _similarities_plainly([fnorms[r] for r in pair_fragment], pair_text.tolist())
+    expected = _similarities_plainly(
+        [fnorms[r] for r in pair_fragment],
+        pair_text.tolist(),
+        [candidates[r] for r in pair_fragment],
+    )
     assert measures.similarities(part).tolist() == expected
