@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.matching.expected import drop_expected
-from bot.matching.normalize import fold_quotes
+from bot.matching.normalize import fold_quotes, unescape_entities
 from bot.matching.source import WORD_TESTS, ascii_words, other_system_signals
 from bot.matching.tty_logs import tty_lines
 
@@ -273,7 +273,8 @@ _RFC3339_TIME_RE = re.compile(r"time=(?<!\wtime=)\"?\d{4}-\d\d-\d\dT")
 
 def extract(text: str) -> Clues:
     """Read every clue the paste holds: every line, however long the log."""
-    folded = drop_expected(fold_quotes(text))  # what a report wanted is not what it got
+    # What a report wanted is not what it got; a web page's `&quot;` is a quote.
+    folded = drop_expected(fold_quotes(unescape_entities(text)))
     raw = folded.splitlines()
     # Every _K8S_PREFIX_RE match holds a `-` or a `[`: a line holding neither keeps its text.
     lines = [_K8S_PREFIX_RE.sub("", line) if "-" in line or "[" in line else line for line in raw]

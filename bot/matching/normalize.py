@@ -59,6 +59,29 @@ def fold_quotes(text: str) -> str:
     return text if text.isascii() else text.translate(_QUOTES)  # every mapped character is not
 
 
+# HTML entities a paste copied from a web page or an e-mail carries (`{&quot;error&quot;: …}`).
+_ENTITY_RE = re.compile(r"&(?:quot|apos|lt|gt|amp|#34|#39|#x22|#x27);")
+_ENTITIES = {
+    "&quot;": '"',
+    "&apos;": "'",
+    "&lt;": "<",
+    "&gt;": ">",
+    "&amp;": "&",
+    "&#34;": '"',
+    "&#39;": "'",
+    "&#x22;": '"',
+    "&#x27;": "'",
+}
+
+
+def unescape_entities(text: str) -> str:
+    """The text with the HTML entities of quotes, `<`, `>` and `&` read as those characters
+    (one pass: `&amp;quot;` becomes `&quot;`, as a browser shows it)."""
+    if "&" not in text:
+        return text
+    return _ENTITY_RE.sub(lambda m: _ENTITIES[m.group()], text)
+
+
 def british(low: str) -> bool:
     """Whether the lower-cased text may hold a British spelling of _SPELLING (cheaper than the
     regex's scan of every place). Each holds `ise`, `isa`, `iour`, `lling` or `lled` (a test

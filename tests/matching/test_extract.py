@@ -246,3 +246,10 @@ def test_finish_keeps_each_text_once_with_its_strongest_kind_and_best_rank() -> 
         Fragment("Key not authorised", "error-field"),
         Fragment("Other message here", "line"),
     ]
+
+
+def test_html_entities_of_a_web_page_or_e_mail_are_read_as_characters() -> None:
+    clues = extract("copied from the portal: {&quot;error&quot;: &quot;Key not authorised&quot;}")
+    assert ("Key not authorised", "error-field") in [(f.text, f.kind) for f in clues.fragments]
+    assert extract("&lt; HTTP/1.1 429 Too Many Requests").codes[429] == 1.0
+    assert extract("R&amp;D team: tyk &amp;quot; test").text == "R&D team: tyk &quot; test"
