@@ -13,8 +13,9 @@ Blanked:
 - after such a line that is a heading only (`**What is the expected behaviour?**`,
   `Expected result:`), the lines up to the next heading or blank line after the expectation.
 
-Not blanked: an expectation inside a sentence (`I expected 200 but got ...`: the rest of the
-line is often the error itself), and log lines (they never start with the word).
+Inside a sentence only the quoted message or one-line JSON body the words point at goes
+(`… instead of "Access to this API has been disallowed"`, `we expected {"error": "…"} but got …`):
+the rest of the line is often the error itself. Log lines never start with the word.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ _EXPECTED = (
 _START = rf"(?i)^{_LEAD}{_EXPECTED}[\s*_`]*"
 _HEADING_RE = re.compile(_START + r"[:?.\-]*[\s*_`]*$")  # the expectation follows it
 _INLINE_RE = re.compile(_START + r"(?:[:=\-]|\s)")  # the expectation is on the line
+# Words after which a line starting with `expected` says what came instead (`Expected: 200,
+# got 403 …`): such a line stays (its quoted expectation went by _WANTED_QUOTE_RE).
+_CONTRAST_RE = re.compile(
+    r"(?i)\b(?:but|got|gets|getting|actual(?:ly)?|instead|however|returns|returned|received)\b"
+)
 # A line that starts another part of a report: what happened instead, or another heading.
 _NEXT_PART_RE = re.compile(
     rf"(?i)^{_LEAD}(?:actual|current|observed|instead|but\b|however|got\b|received|returned"
@@ -38,12 +44,25 @@ _NEXT_PART_RE = re.compile(
     r"|^\s*(?:#|\*\*|__)"
 )
 MAX_REGION_LINES = 8  # an expectation is a few lines; a paste after a lone heading is not
+# A quoted message or a one-line JSON body right after words saying it was wanted: `… instead
+# of "Access to this API has been disallowed"`, `we expected {"error": "Quota exceeded"}`.
+_WANTED_WORDS = ("instead of", "rather than", "expect", "should", "supposed to", "wanted")
+_WANTED_QUOTE_RE = re.compile(
+    r"(?i)\b(?:instead of|rather than|expected|expecting|i expect|we expect"
+    r"|should(?: have)? (?:be|been|return|returned|say|said|get|give|show)"
+    r"|supposed to (?:be|return|say|get|give|show)|wanted)"
+    r"[^\S\n]*:?[^\S\n]*(?:(?:an?|the|this|it to (?:be|say)|to (?:get|see))[^\S\n]+)?"
+    r"(\"[^\"\n]{1,200}\"|'[^'\n]{1,200}'|`[^`\n]{1,200}`|\{[^{}\n]{1,300}\})"
+)
 
 
 def drop_expected(text: str) -> str:
     """The text with what it says it expected blanked (see the module's docstring); every
-    other line, and the count of lines, as they were. A text never saying `expected` comes
+    other line, and the count of lines, as they were. A text saying none of the words comes
     back as it is."""
+    low = text.lower()
+    if any(words in low for words in _WANTED_WORDS):
+        text = _WANTED_QUOTE_RE.sub(lambda m: m.group()[: m.start(1) - m.start()] + '""', text)
     if "xpected" not in text and "XPECTED" not in text:
         return text
     lines = text.split("\n")
@@ -58,7 +77,7 @@ def drop_expected(text: str) -> str:
             lines[i] = ""
             i = _blank_region(lines, i + 1)
             changed = True
-        elif _INLINE_RE.match(line):
+        elif _INLINE_RE.match(line) and not _CONTRAST_RE.search(line):
             lines[i] = ""
             changed = True
             i += 1
