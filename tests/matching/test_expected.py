@@ -6,11 +6,16 @@ confidence."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.catalog import load_knowledge
-from bot.matching.expected import MAX_REGION_LINES, drop_expected
+from bot.matching.expected import (
+    _WANTED_QUOTE_RE,
+    MAX_REGION_LINES,
+    _drop_wanted_quotes,
+    drop_expected,
+)
 from bot.matching.extract import extract
 from bot.matching.matcher import Matcher
 
@@ -175,3 +180,33 @@ def test_a_code_they_wanted_is_no_clue() -> None:
     assert extract("tyk returns 404, expected a 200").codes == {404: 0.9}
     assert extract("expected 429, got 200").codes == {}
     assert 401 in extract("401 instead of 403").codes  # the one they got stays
+
+
+_WANTED_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "instead of",
+            "Expected",
+            "expecting",
+            "should say",
+            "supposed to be",
+            "wanted",
+            "x",
+            '"Quota exceeded"',
+            "'a b'",
+            '{"error": "Key not authorised"}',
+            " ",
+            "\n",
+            ":",
+            "İ",
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=500)
+@given(st.one_of(_WANTED_TEXT, st.text(max_size=300)))
+def test_wanted_quotes_are_found_where_the_plain_regex_finds_them(text: str) -> None:
+    plain = _WANTED_QUOTE_RE.sub(lambda m: m.group()[: m.start(1) - m.start()] + '""', text)
+    assert _drop_wanted_quotes(text) == plain
