@@ -44,6 +44,7 @@ class Card:
     docs_url: str
     reaches_clients: bool
     entry_id: str
+    others: int = 0  # other errors the paste holds (the details list them)
 
 
 def headline_code(candidate: Candidate, codes_seen: tuple[int, ...]) -> int:
@@ -124,7 +125,15 @@ def card_for(answer: Answer, candidate: Candidate | None = None) -> Card | None:
         docs_url=entry.docs_url,
         reaches_clients=entry.reaches_clients,
         entry_id=entry.id,
+        others=len(answer.also_found) if chosen is answer.best else 0,
     )
+
+
+def others_text(card: Card) -> str:
+    """`3 other errors in this paste` (why a paste of several errors is a best guess), or ""."""
+    if not card.others:
+        return ""
+    return f"{card.others} other error{'s' if card.others > 1 else ''} in this paste"
 
 
 def also_codes_text(card: Card) -> str:
@@ -133,4 +142,12 @@ def also_codes_text(card: Card) -> str:
     return f"also sent as {', '.join(others)}" if others else ""
 
 
-__all__ = ["Card", "card_for", "first_step", "headline_code", "headline_text", "paste_facts"]
+__all__ = [
+    "Card",
+    "card_for",
+    "first_step",
+    "headline_code",
+    "headline_text",
+    "others_text",
+    "paste_facts",
+]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from bot.cards import also_codes_text, card_for, first_step
+from bot.cards import also_codes_text, card_for, first_step, others_text
 from bot.service import Answer, Candidate
 
 WIDTH = 100
@@ -91,6 +91,8 @@ def card_text(answer: Answer) -> str:
     if answer.truncated:
         lines.append("  ! Your paste was long; its end was read, where logs put the error.")
     context = [card.sureness] + ([f"matched {card.matched}"] if card.matched else [])
+    if card.others:
+        context.append(others_text(card) + " (--details)")
     lines.append("  " + " · ".join(context) + f" · {card.docs_url}")
     return "\n".join(_fit(line) for line in lines[:MAX_CARD_LINES])
 
@@ -132,7 +134,8 @@ def details_text(answer: Answer) -> str:
     if answer.also_found:
         lines.append("Also in this paste:")
         lines.extend(f"  {c.entry.code} {c.entry.message}" for c in answer.also_found)
-    others = answer.candidates[1:]
+    listed = {c.entry.id for c in answer.also_found}  # not twice
+    others = [c for c in answer.candidates[1:] if c.entry.id not in listed]
     if others:
         lines.append("Other candidates:")
         lines.extend(f"  {c.entry.code} {c.entry.message}   ({c.score:.2f})" for c in others)

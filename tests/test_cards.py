@@ -193,6 +193,21 @@ def test_another_candidate_card_is_a_best_guess(service: Service) -> None:
     assert other is not None and other.sureness == "Best guess"
 
 
+def test_a_paste_of_several_errors_says_so_on_its_card(service: Service) -> None:
+    several = (
+        'I noted these down: ("Access to this API has been disallowed"), 403\n'
+        '("Rate limit exceeded"), 429\n("Key has expired, please renew"), 401'
+    )
+    answer = service.explain(several, log=False)
+    card = card_for(answer)
+    assert card is not None and not card.sure and card.others == 2
+    assert "2 other errors in this paste (--details)" in card_text(answer)
+    shown = answer_text(answer, details=True).split("Also in this paste:")[1]
+    assert all(shown.count(c.entry.message) == 1 for c in answer.also_found)  # listed once
+    one = service.explain(KEY, log=False)
+    assert card_of(service, KEY).others == 0 and "other error" not in card_text(one)
+
+
 def test_no_match_has_no_card(service: Service) -> None:
     assert card_for(service.explain("anyone up for lunch at noon?", log=False)) is None
 

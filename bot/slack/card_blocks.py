@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.cards import Card, also_codes_text, card_for
+from bot.cards import Card, also_codes_text, card_for, others_text
 from bot.catalog import Entry
 from bot.service import Answer, Candidate
 from bot.slack.blocks import (
@@ -132,6 +132,8 @@ def context_line(card: Card, answer: Answer) -> Block:
     """How sure, what matched, the docs link, in one grey line."""
     mark = ":white_check_mark:" if card.sure else ":grey_question:"
     parts = [f"{mark} {card.sureness}"] + ([f"matched {card.matched}"] if card.matched else [])
+    if card.others:
+        parts.append(others_text(card))  # listed under *Details*
     if card.docs_url.startswith("http"):
         parts.append(f"<{card.docs_url}|Tyk docs>")
     return context(" · ".join(parts))
@@ -210,7 +212,8 @@ def details_blocks(answer: Answer, candidate: Candidate, view: View) -> list[Blo
         out.append(section(f"*Gateway versions{seen}:*\n{notes}"))
     if answer.also_found:
         out.append(section(entry_lines("Also in this paste:", answer.also_found)))
-    others = [c for c in answer.candidates if c is not candidate][:3]
+    listed = {c.entry.id for c in answer.also_found}  # not twice in one message
+    others = [c for c in answer.candidates if c is not candidate and c.entry.id not in listed][:3]
     if others:
         out.append(section(entry_lines("Other candidates:", others)))
     why = [f"Why: {escape(candidate.reason)}"] if candidate.reason else []

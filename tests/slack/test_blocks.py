@@ -302,3 +302,15 @@ def test_a_thread_message_lists_later_errors_five_then_how_many_more() -> None:
     assert "Also in this thread" in text
     assert text.count("403 Attempted access to disallowed version") == 5
     assert "and 2 more" in text
+
+
+def test_the_card_says_how_many_other_errors_the_paste_holds_and_details_list_them() -> None:
+    a = answer(confident=False, also_found=(Candidate(OTHER, 0.9, "r"), Candidate(THIRD, 0.9, "r")))
+    compact = " ".join(t for _, t in walk_texts(cards.answer_blocks(a, View(cards.THREAD))))
+    assert "2 other errors in this paste" in compact and OTHER.message not in compact
+    opened = cards.answer_blocks(a, View(cards.THREAD, details=True))
+    shown = " ".join(t for _, t in walk_texts(opened))
+    assert "Also in this paste:" in shown and THIRD.message in shown
+    assert shown.count(THIRD.message) == 1  # not again under *Other candidates*
+    alone = " ".join(t for _, t in walk_texts(cards.answer_blocks(answer(), View(cards.THREAD))))
+    assert "other error" not in alone
