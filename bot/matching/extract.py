@@ -583,6 +583,14 @@ JSONRPC_CODES: dict[int, int] = {
 _JSONRPC_CODE_RE = re.compile(r"\"code\"\s*:\s*(-3\d{4})\b")
 
 
+def _context_kind(before: str) -> str:
+    """What the lower-cased text right before a code makes of it: a status "field" or reply,
+    a code the person "wanted" (`instead of 401`), or a plain "number"."""
+    if _FIELD_BEFORE_RE.search(before):
+        return "field"
+    return "wanted" if _WANTED_BEFORE_RE.search(before) else "number"
+
+
 def _codes(text: str, low: str, clues: Clues, words: frozenset[str] | None = None) -> None:
     """Status codes: status lines, fields, numbers, spelled out and reason phrases; `low` is
     `text.lower()`, `words` (if ASCII) its words that are in _TESTED_WORDS."""
@@ -594,8 +602,8 @@ def _codes(text: str, low: str, clues: Clues, words: frozenset[str] | None = Non
             status = JSONRPC_CODES.get(int(m.group(1)))
             if status:
                 clues.add_code(status, "field")
-    # A log repeats its lines: each context is read once (None: a code they wanted).
-    field_before: dict[str, bool | None] = {}
+    # A log repeats its lines: each context is read once ("field", "wanted" or "number").
+    context_kinds: dict[str, str] = {}
     for m in _CODE_FOLDED_RE.finditer(text.replace("5", "4")):  # _CODE_RE's spans
         start, end = m.span()
         left = text[start - 1] if start else " "
@@ -604,15 +612,12 @@ def _codes(text: str, low: str, clues: Clues, words: frozenset[str] | None = Non
         if left.isalnum() or left in "._" or (right.isalnum() and not plural) or right in "._/:-":
             continue
         before = low[max(0, start - 24) : start]
-        is_field = field_before.get(before)
-        if is_field is None:
-            is_field = _FIELD_BEFORE_RE.search(before) is not None
-            if not is_field and _WANTED_BEFORE_RE.search(before):
-                is_field = None  # the code they wanted: no clue
-            field_before[before] = is_field
-        if is_field is None:
+        kind = context_kinds.get(before)
+        if kind is None:
+            kind = context_kinds[before] = _context_kind(before)
+        if kind == "wanted":  # the code they wanted, not the one they got: no clue
             continue
-        if is_field:
+        if kind == "field":
             clues.add_code(int(text[start:end]), "field")
         elif left not in "/:#-" and not before.endswith("port "):
             clues.add_code(int(text[start:end]), "number")
