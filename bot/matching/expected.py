@@ -49,10 +49,14 @@ MAX_REGION_LINES = 8  # an expectation is a few lines; a paste after a lone head
 # Each match starts with one of these words (lower-cased): the regex is tried only where one
 # stands, not at every place of a 40,000-character paste.
 _WANTED_STARTS = ("instead", "rather", "expect", "should", "supposed", "wanted")
-_WANTED_QUOTE_RE = re.compile(
-    r"(?i)\b(?:instead of|rather than|expect(?:ed|ing)?"
+# Words saying what follows was wanted (also before a status code: extract._context_kind).
+WANTED_WORDS = (
+    r"instead of|rather than|expect(?:ed|ing)?"
     r"|should(?: have)? (?:be|been|return|returned|say|said|get|give|show)"
-    r"|supposed to (?:be|return|say|get|give|show)|wanted)"
+    r"|supposed to (?:be|return|say|get|give|show)|wanted"
+)
+_WANTED_QUOTE_RE = re.compile(
+    rf"(?i)\b(?:{WANTED_WORDS})"
     r"[^\S\n]*:?[^\S\n]*(?:(?:an?|the|this|it to (?:be|say)|to (?:get|see))[^\S\n]+)?"
     r"(\"[^\"\n]{1,200}\"|'[^'\n]{1,200}'|`[^`\n]{1,200}`|\{[^{}\n]{1,300}\})"
 )

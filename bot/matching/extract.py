@@ -15,7 +15,7 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from bot.matching.expected import drop_expected
+from bot.matching.expected import WANTED_WORDS, drop_expected
 from bot.matching.normalize import fold_quotes, unescape_entities
 from bot.matching.source import WORD_TESTS, ascii_words, other_system_signals
 from bot.matching.tty_logs import tty_lines
@@ -158,10 +158,7 @@ _CODE_RE = re.compile(r"[45]\d\d")
 _CODE_FOLDED_RE = re.compile(r"4\d\d")
 # What stands right before a code the person wanted, not the one they got: `403 instead of 401`,
 # `expected 200`, `should return 404`.
-_WANTED_BEFORE_RE = re.compile(
-    r"\b(?:instead of|rather than|expected|expecting|should(?: have)? (?:be|been|return|get)"
-    r"|supposed to (?:be|return|get))\s+(?:(?:an?|the|http|status|code)\s+)*$"
-)
+_WANTED_BEFORE_RE = re.compile(rf"\b(?:{WANTED_WORDS})\s+(?:(?:an?|the|http|status|code)\s+)*$")
 # What may stand right before a code for it to be a field or a reply, not just any number.
 _FIELD_BEFORE_RE = re.compile(
     r"(?:status(?:[ _]?code)?|code|response_code|http_status)[\"']?\s*[:=]\s*[\"']?$"
