@@ -22,6 +22,7 @@ import hmac
 import http.client
 import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -159,19 +160,22 @@ def vote_burst(port: int, votes: int, fake_url: str) -> None:
         conn.close()
 
     workers = [threading.Thread(target=clicks, args=(i,)) for i in range(4)]
+    began = time.time()
     for w in workers:
         w.start()
     for w in workers:
         w.join()
     print(f"{votes} clicks took {time.perf_counter() - started:.2f} s", flush=True)
+    print(f"window {began:.6f} {time.time():.6f}", flush=True)
 
 
 def busy_loop(seconds: float) -> None:
     """Spin on the CPU for `seconds` (the control for a burst: its CPU time, no votes)."""
-    started = time.perf_counter()
+    started, began = time.perf_counter(), time.time()
     while time.perf_counter() - started < seconds:
         pass
     print(f"busy loop for {seconds:.2f} s", flush=True)
+    print(f"window {began:.6f} {time.time():.6f}", flush=True)
 
 
 def slack_side() -> None:
@@ -282,7 +286,10 @@ def measure(
     warmup: int,
     after_warmup: Callable[[], object] | None = None,
     path: str = "/slack/events",
+    starts: list[float] | None = None,
 ) -> tuple[list[float], str]:
+    """Send the slash commands one at a time; the seconds each measured one took (and, into
+    `starts`, the wall-clock time each was sent, to compare with another process's window)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     timings: list[float] = []
     sample = ""
@@ -301,6 +308,8 @@ def measure(
             }
         )
         headers = signed(body)
+        if starts is not None and i >= warmup:
+            starts.append(time.time())
         start = time.perf_counter()
         conn.request("POST", path, body=body.encode(), headers=headers)
         response = conn.getresponse()
@@ -313,6 +322,22 @@ def measure(
         sample = data.decode()
     conn.close()
     return timings, sample
+
+
+def in_window(timings: list[float], starts: list[float], begin: float, end: float) -> list[float]:
+    """The timings of the requests under way at some moment between `begin` and `end`."""
+    return [
+        took
+        for took, start in zip(timings, starts, strict=True)
+        if start <= end and start + took >= begin
+    ]
+
+
+def p99_interval(values: list[float], rounds: int = 1000) -> tuple[float, float]:
+    """A 95 % bootstrap interval of the p99 of `values` (resampled with replacement)."""
+    rng = random.Random(5)
+    p99s = sorted(percentile(rng.choices(values, k=len(values)), 0.99) for _ in range(rounds))
+    return p99s[round(0.025 * (rounds - 1))], p99s[round(0.975 * (rounds - 1))]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -331,6 +356,7 @@ def run(
     split: bool = False,
     burn: float = 0.0,
     took: list[float] | None = None,
+    during: list[float] | None = None,
 ) -> tuple[float, float]:
     port = int(env["PORT"])
     keep = os.environ.get("BENCH_SERVER_LOG")
@@ -393,15 +419,26 @@ def run(
                 if split and pin_database
                 else contextlib.nullcontext()
             )
+            starts: list[float] = []
             with pinning:
                 timings, sample = measure(
-                    port, pastes, requests, warmup, start_burst if votes or burn else None, path
+                    port,
+                    pastes,
+                    requests,
+                    warmup,
+                    start_burst if votes or burn else None,
+                    path,
+                    starts,
                 )
             for voter in voters:
                 out, _ = voter.communicate(timeout=120)
-                label = f"{label} ({out.strip()})"
+                label = f"{label} ({out.splitlines()[0].strip()})"
                 if took is not None and (m := re.search(r"clicks took ([\d.]+) s", out)):
                     took.append(float(m.group(1)))
+                if during is not None and (w := re.search(r"window ([\d.]+) ([\d.]+)", out)):
+                    during.extend(in_window(timings, starts, float(w.group(1)), float(w.group(2))))
+            if during is not None and not voters:
+                during.extend(timings)  # no burst: every request is the comparison
         finally:
             for server in servers:
                 server.terminate()
@@ -556,10 +593,17 @@ def main() -> None:
 def votes_only(
     args: argparse.Namespace, env: dict[str, str], tmp: str, pastes: list[str], tykbot: Path
 ) -> None:
-    """tykbot without and with the vote burst, alternately, each on a fresh database."""
+    """tykbot without and with the vote burst, alternately, each on a fresh database.
+
+    Per series, the median over its runs of each run's median and p99; then the p99 of the
+    slash commands pooled over all runs (with a 95 % bootstrap interval): every one of a run
+    without votes, and only those under way while the clicks (or the busy loop) went on in a
+    run with them. A burst takes about a sixth of a run, so a whole run's p99 would water it
+    down; the pooled window is what "p99 during a vote burst" means."""
     quiet: list[tuple[float, float]] = []
     burst: list[tuple[float, float]] = []
     control: list[tuple[float, float]] = []
+    pooled: dict[int, list[float]] = {0: [], args.vote_burst: [], -1: []}
     took: list[float] = []  # how long each burst took (the control burns as long)
     series = [(0, quiet), (args.vote_burst, burst)] + ([(-1, control)] if args.control else [])
     for n in range(args.votes_only):
@@ -583,6 +627,7 @@ def votes_only(
                     split=args.split,
                     burn=burn,
                     took=took,
+                    during=pooled[votes],
                 )
             )
     named = [("without votes", quiet), (f"{args.vote_burst} votes", burst)]
@@ -592,6 +637,17 @@ def votes_only(
         print(
             f"{label:<14} median of {len(runs)} runs: median {statistics.median(medians):.2f} ms,"
             f" p99 {statistics.median(p99s):.2f} ms (p99s: {', '.join(f'{p:.1f}' for p in p99s)})"
+        )
+    windows = [
+        ("without votes", pooled[0], "every request"),
+        (f"{args.vote_burst} votes", pooled[args.vote_burst], "during the clicks"),
+    ] + ([("busy loop", pooled[-1], "during the busy loop")] if args.control else [])
+    for label, timings, which in windows:
+        low, high = p99_interval(timings)
+        print(
+            f"{label:<14} pooled p99 {percentile(timings, 0.99) * 1000:.2f} ms "
+            f"(95 % interval {low * 1000:.2f}-{high * 1000:.2f} ms; {len(timings)} requests, "
+            f"{which})"
         )
 
 

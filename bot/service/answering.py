@@ -244,7 +244,7 @@ class Answering(ServiceCore):
         """
         if answer.query_id is not None:
             return answer
-        with self.session() as s:
+        with self.session(wait_for_disk=False) as s:  # someone waits for the answer
             query_id = repo.log_query(s, **query_values(answer, source, user_id, channel_id))
         return replace(answer, query_id=query_id)
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -114,11 +114,22 @@ class ServiceCore:
         return report
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on error."""
+    def session(self, wait_for_disk: bool = True) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error.
+
+        With `wait_for_disk=False`, on PostgreSQL, its commit returns before the server's
+        write-ahead log reaches the disk (`synchronous_commit = off` for this transaction
+        only): it is visible and kept at once, and lost only if the database server itself
+        crashes in the next fraction of a second (never partly, never by tykbot crashing).
+        For the query log written while someone waits for an answer: during a burst of clicks
+        its commit queued behind the clicks' flushes (on the split deployment, slash p99
+        during the burst went from 7.24 to 6.08 ms; 5.3-5.8 ms without a burst). SQLite files
+        already commit without a flush (WAL with synchronous=NORMAL)."""
         turn = self._gate.turn() if self._gate is not None else contextlib.nullcontext()
         try:
             with turn, self.sessions() as s, s.begin():
+                if not wait_for_disk and self.engine.dialect.name == "postgresql":
+                    s.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 yield s
         except SQLAlchemyError as exc:  # the store failed: say why (the caller decides what next)
             log.warning(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from sqlalchemy import event, inspect, text
@@ -50,6 +51,34 @@ def test_explain_logs_a_redacted_query(service: Service) -> None:
         assert logged is not None
         assert "abcdefghijklmnop" not in logged.text and logged.had_secret
         assert logged.top_entry_id == answer.candidates[0].entry.id
+
+
+def test_the_query_log_commits_without_waiting_for_the_disk_and_nothing_else_does(
+    service: Service,
+) -> None:
+    """On PostgreSQL the query written while someone waits for the answer commits with
+    synchronous_commit off (for that transaction only); votes and every other write wait for
+    the write-ahead log to reach the disk as before."""
+    if service.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (SQLite commits without a flush anyway)")
+    seen: list[tuple[str, str]] = []  # (statement, synchronous_commit at that moment)
+
+    def before(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            cursor.execute("SHOW synchronous_commit")
+            seen.append((statement.split()[2], cursor.fetchone()[0]))
+
+    event.listen(service.engine, "before_cursor_execute", before)
+    try:
+        answer = service.explain('{"error": "Key not authorised"}', source="slash", user_id="U1")
+        service.vote(answer.query_id or 0, answer.candidates[0].entry.id, "U1", helpful=True)
+    finally:
+        event.remove(service.engine, "before_cursor_execute", before)
+    assert ("queries", "off") in seen
+    assert ("votes", "on") in seen
+    assert {setting for table, setting in seen if table != "queries"} == {"on"}
+    with service.session() as s:
+        assert s.execute(text("SHOW synchronous_commit")).scalar() == "on"
 
 
 def test_sync_keeps_store_edits_and_reports_conflicts(service: Service) -> None:
