@@ -19,6 +19,9 @@ the validation part is held by tests/matching/test_calibration.py):
 | TYPO_LENGTHS | 4-20 letters | words no text holds that get typo keys (one-letter deletions) |
 | TYPO_KEY_WEIGHT | 0.5 | a typo, head or tail key's share of its idf when ranking candidates |
 | WORDS_KEPT | 50,000 | words whose index keys are kept between pastes (not a weight) |
+| SWAPPED_WORD_FACTOR | 0.85 | a pair whose fragment swaps one of the text's words for another |
+| SWAP_CHECK_FROM | 0.7 | pairs scoring this or more are checked for a swapped word |
+| SAME_WORD_MIN_LENGTH / SIMILARITY | 4 / 80 | words that count as one despite a typo |
 | extract.WEIGHTS / CODE_STRENGTH | see extract.py | fragment kinds and code clues |
 | symptoms.* | see symptoms.py | symptom ranking weights |
 """
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import functools
 import itertools
 import math
 import re
@@ -57,6 +61,12 @@ SYMPTOM_MIN_WORDS = 8.0  # BM25 a question without a code needs before guessing 
 LEARNED_BONUS = 0.05
 MANY_ERRORS = 3  # distinct strong errors in one paste that make it a list, not one failure
 TIE_MARGIN = 0.01  # two distinct strong errors closer than this: neither is the answer
+# A fragment saying a text with one word swapped for another (`Token not authorised`) is another
+# system's message: its pairs scoring SWAP_CHECK_FROM or more count SWAPPED_WORD_FACTOR of it.
+SWAP_CHECK_FROM = 0.7
+SWAPPED_WORD_FACTOR = 0.85
+SAME_WORD_MIN_LENGTH = 4  # shorter words (key, api, ip) must be equal to count as the same
+SAME_WORD_SIMILARITY = 80  # fuzz.ratio of two words that are one (a typo, a spelling, an ending)
 _PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>")
 _REASONS = frozenset(normalize(p) for p in REASON_PHRASES)
 _REASON_RE = re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, REASON_PHRASES)) + r")\b")
@@ -451,7 +461,8 @@ class Matcher:
         read = [
             (f, fnorm) for f, fnorm in zip(clues.fragments, fnorms, strict=True) if len(fnorm) >= 3
         ]
-        candidates = self._candidates_many([fnorm for _, fnorm in read])
+        fnorms_read = [fnorm for _, fnorm in read]
+        candidates = self._candidates_many(fnorms_read)
         pair_fragment = np.repeat(
             np.arange(len(candidates), dtype=np.int64),
             np.array(list(map(len, candidates)), dtype=np.int64),
@@ -469,6 +480,11 @@ class Matcher:
             lowest = weighing.scores(weighing.weighed(measures.similarities(part)))
             bound = measures.part_bound()
             highest = weighing.scores(weighing.weighed(measures.similarities(bound)))
+            # A pair that may score SWAP_CHECK_FROM may be shaded (_shade_swapped_words).
+            shaded = self._may_swap(
+                highest >= SWAP_CHECK_FROM, fnorms_read, pair_fragment, pair_text
+            )
+            lowest = np.where(shaded, lowest * SWAPPED_WORD_FACTOR, lowest)
             bounds = (lowest, highest)
             needed = self._needed_pairs(pair_entry, bounds, code_bonuses, source, limit)
             measures.align(part, needed[measures.aligned])
@@ -476,6 +492,7 @@ class Matcher:
             measures.align(part, np.ones(len(part), dtype=bool))
         sims = weighing.weighed(measures.similarities(part))
         scores = weighing.scores(sims)
+        self._shade_swapped_words(scores, fnorms_read, pair_fragment, pair_text)
         taught = self.learned[pair_text] & (sims >= 0.95)
         winners = self._best_pairs(pair_entry, scores)  # each entry's best pair, if >= 0.4
         entry_of = pair_entry[winners]
@@ -518,6 +535,38 @@ class Matcher:
             and not _several_errors_alike(distinct)
         )
         return Result(matches[:limit], confident, clues, code_only, distinct)
+
+    def _shade_swapped_words(
+        self,
+        scores: npt.NDArray[np.float64],
+        fnorms: Sequence[str],
+        pair_fragment: npt.NDArray[np.int64],
+        pair_text: npt.NDArray[np.int64],
+    ) -> None:
+        """Scale down (in place) the pairs scoring SWAP_CHECK_FROM or more whose fragment says
+        the text with one of its words swapped for another (`_swapped_word`): `Access to this
+        endpoint has been disallowed`, `Token not authorised`. Other systems share Tyk's
+        predicates and name their own subject; a typo or a spelling is no swap, nor are words
+        only added (detail) or only left out (a cut paste). Placeholder texts are left alone."""
+        may = self._may_swap(scores >= SWAP_CHECK_FROM, fnorms, pair_fragment, pair_text)
+        for p in may.nonzero()[0].tolist():
+            if _swapped_word(fnorms[int(pair_fragment[p])], self.norms[int(pair_text[p])]):
+                scores[p] *= SWAPPED_WORD_FACTOR
+
+    def _may_swap(
+        self,
+        pairs: npt.NDArray[np.bool_],
+        fnorms: Sequence[str],
+        pair_fragment: npt.NDArray[np.int64],
+        pair_text: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.bool_]:
+        """Which of `pairs` _shade_swapped_words reads: not a placeholder text or a phrasing
+        people confirmed, and not held word for word by its fragment (nothing lacks then)."""
+        may: npt.NDArray[np.bool_] = pairs & ~self.templated[pair_text] & ~self.learned[pair_text]
+        for p in may.nonzero()[0].tolist():
+            if f" {self.norms[int(pair_text[p])]} " in f" {fnorms[int(pair_fragment[p])]} ":
+                may[p] = False
+        return may
 
     def _weighing(
         self,
@@ -1004,6 +1053,63 @@ class Matcher:
     def entries_for_code(self, code: int) -> list[CatalogEntry]:
         """Active entries with this status code."""
         return [self.entries[i] for i in self.by_code.get(code, [])]
+
+
+def _matched_window(fragment: str, text: str) -> str:
+    """The part of a normalised fragment that a normalised text was matched against: all of
+    it when the text is about as long, else the words around partial_ratio's best alignment."""
+    if len(text) >= 0.7 * len(fragment):
+        return fragment
+    found = fuzz.partial_ratio_alignment(text, fragment)
+    if found is None:
+        return fragment
+    start, end = found.dest_start, found.dest_end
+    start = fragment.rfind(" ", 0, start) + 1  # whole words: back to the word's start
+    stop = fragment.find(" ", max(end - 1, start))
+    return fragment[start : stop if stop >= 0 else len(fragment)]
+
+
+@functools.lru_cache(maxsize=4096)  # a text's words are read again and again
+def _content_words(norm: str) -> frozenset[str]:
+    return frozenset(w for w in norm.split() if w not in _STOP and not w.isdigit())
+
+
+def _same_word(a: str, b: str) -> bool:
+    """The same word, give or take a typo or an ending (a short word: one letter left out)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < SAME_WORD_MIN_LENGTH:
+        longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+        return len(longer) == len(shorter) + 1 and any(
+            longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer))
+        )
+    return fuzz.ratio(a, b) >= SAME_WORD_SIMILARITY
+
+
+@functools.lru_cache(maxsize=4096)
+def _joined_pairs(norm: str) -> frozenset[str]:
+    """Every two neighbouring words written as one (`keynot`, `idnot`): a lost space."""
+    words = norm.split()
+    return frozenset(a + b for a, b in itertools.pairwise(words))
+
+
+def _swapped_word(fragment: str, text: str) -> bool:
+    """Whether `fragment` lacks a content word of `text` and, in the part matched to the text,
+    holds one the text lacks in its place (both normalised). A typo, a spelling, an ending,
+    two words run together or one split in two (a lost or an added space) are no swap."""
+    wanted, held = _content_words(text), _content_words(fragment)
+    unseen = wanted - held
+    if not unseen:  # every word is there (the common case: no alignment needed)
+        return False
+    text_joined, fragment_joined = _joined_pairs(text), _joined_pairs(fragment)
+    if not any(
+        w not in fragment_joined
+        and not any(_same_word(w, v) or (w in v and v in text_joined) for v in held)
+        for w in unseen
+    ):
+        return False
+    window = _content_words(_matched_window(fragment, text))
+    return any(not any(_same_word(v, w) for w in wanted) for v in window - wanted)
 
 
 def _several_errors_alike(distinct: Sequence[Match]) -> bool:
