@@ -72,7 +72,9 @@ def paste_facts(answer: Answer) -> tuple[tuple[str, str], ...]:
     facts: list[tuple[str, str]] = []
     if v.get("api_name") or v.get("api_id"):
         facts.append(("API", _short(v.get("api_name") or v["api_id"])))
-    if v.get("host"):
+    if v.get("redis_host"):  # the address dialled is Redis, not an upstream
+        facts.append(("Redis", _short(f"{v['redis_host']}:{v['redis_port']}")))
+    elif v.get("host"):
         host = v["host"] + (f":{v['port']}" if v.get("port") else "")
         facts.append(("host", _short(host)))
     if v.get("key_hint"):

@@ -37,6 +37,8 @@ PLACEHOLDERS: dict[str, str] = {
     "cert_id": "<cert-id>",
     "policy_id": "<policy-id>",
     "org_id": "<org-id>",
+    "redis_host": "<redis-host>",  # the Redis address a storage or pub-sub error dialled
+    "redis_port": "<redis-port>",
 }
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 

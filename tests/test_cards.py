@@ -289,3 +289,27 @@ def test_tykbot_ask_json_has_summary_and_filled_first_step(tykbot) -> None:  # t
     assert first["summary"] and "nslookup orders-svc" in first["first_step"]
     assert all(m["summary"] and m["first_step"] for m in data["matches"])
     assert data["values"]["host"] == "orders-svc"
+
+
+REDIS_DOWN = (
+    'level=error msg="Connection to Redis failed, reconnect in 10s" '
+    'error="dial tcp 10.0.3.4:6379: connect: connection refused" prefix=pub-sub'
+)
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        REDIS_DOWN,
+        'level=error msg="cannot set key" error="storage: Redis is either down or was not '
+        'configured" addr=redis-master dial tcp 10.0.3.4:6379: i/o timeout',
+    ],
+)
+def test_a_redis_outage_names_the_redis_address_in_the_step_and_facts(
+    service: Service, paste: str
+) -> None:
+    card = card_of(service, paste)
+    assert card.entry_id == "503-redis-connection-not-available"
+    assert "redis-cli -h 10.0.3.4 -p 6379 ping" in card.next_step
+    assert ("Redis", "10.0.3.4:6379") in card.facts
+    assert not any(name == "host" for name, _ in card.facts)  # not an upstream host

@@ -30,6 +30,7 @@ _FIELDS = {
 }
 _KEY_HINT = re.compile(r"\bkey\"?\s*[=:]\s*\"?(\*{4}[A-Za-z0-9]{2,8})\b", re.IGNORECASE)
 _LOOKUP = re.compile(r"\blookup ([A-Za-z0-9][\w.-]{0,252}) on ")
+REDIS_PORTS = ("6379", "6380", "26379")  # Redis, its TLS port as often set up, Sentinel
 _DIAL = re.compile(r"\bdial tcp ([\w.-]{1,253}|\[[0-9a-fA-F:]{2,45}\]):(\d{1,5})")
 # A URL's host, after any `user:password@` (never taken as the host).
 _USERINFO = r"(?:[^/@\s\"]{1,256}@)?"
@@ -101,6 +102,9 @@ def paste_values(text: str, version: str | None = None) -> dict[str, str]:
             if port:
                 values["port"] = port
             break
+    redis = _redis_address(text)
+    if redis:
+        values["redis_host"], values["redis_port"] = redis
     hint = _KEY_HINT.search(text)
     if hint:
         values["key_hint"] = f"key {hint.group(1)}"
@@ -112,6 +116,21 @@ def paste_values(text: str, version: str | None = None) -> dict[str, str]:
         if seen[:1].isdigit():
             values["version"] = seen
     return values
+
+
+def _redis_address(text: str) -> tuple[str, str] | None:
+    """The first `dial tcp host:port` to Redis: on one of its usual ports, or on a line that
+    names Redis (the gateway's storage and pub-sub errors)."""
+    for m in _DIAL.finditer(text):
+        host = _clean(m.group(1).strip("[]"))
+        if not host:
+            continue
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        line = text[start : end if end >= 0 else len(text)]
+        if m.group(2) in REDIS_PORTS or "redis" in line.lower():
+            return host, m.group(2)
+    return None
 
 
 __all__ = ["paste_values"]

@@ -286,3 +286,16 @@ def test_any_paste_up_to_40000_chars_gives_clean_values(paste: str, version: str
 def test_adversarial_40000_char_pastes_are_read(paste: str) -> None:
     assert len(paste) <= 40_000
     check_values(paste_values(paste))
+
+
+def test_a_redis_address_is_read_from_its_port_or_a_line_naming_redis() -> None:
+    on_port = paste_values('error="dial tcp 10.0.3.4:6379: connect: connection refused"')
+    assert (on_port["redis_host"], on_port["redis_port"]) == ("10.0.3.4", "6379")
+    named = paste_values(
+        "proxy error: dial tcp orders:8443: i/o timeout\n"
+        'msg="Redis health check failed" error="dial tcp cache.internal:7000: i/o timeout"'
+    )
+    assert (named["redis_host"], named["redis_port"]) == ("cache.internal", "7000")
+    assert named["host"] == "orders"  # the upstream stays the host
+    upstream = paste_values("http: proxy error: dial tcp 10.20.4.17:8443: connect: refused")
+    assert "redis_host" not in upstream and upstream["host"] == "10.20.4.17"
