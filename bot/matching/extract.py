@@ -87,6 +87,9 @@ class Clues:
     fragments: list[Fragment] = field(default_factory=list)
     codes: dict[int, float] = field(default_factory=dict)
     tyk_signals: list[str] = field(default_factory=list)
+    # The person names Tyk in words (not in a URL or path, not its other components): weighed
+    # against other products they name (source.TYK_NAMED_WEIGHT), no mark of a Tyk response.
+    tyk_named: bool = False
     other_signals: list[str] = field(default_factory=list)  # evidence against Tyk (source.py)
     version: str | None = None  # a range: `==5.3.9` from a version string, `>=5.14` from logs
     version_hint: str = ""
@@ -232,6 +235,8 @@ _X_GENERATOR_RE = re.compile(r"x-generator:\s*tyk\.io")
 # templates/error.json: `{`, a 4-space indented "error" and `}`.
 _TYK_BODY_RE = re.compile(r"\{\r?\n {4}\"error\": \"[^\"\n]*\"\r?\n\}")
 _CONTROL_API_RE = re.compile(r"\"status\"\s*:\s*\"error\"\s*,\s*\"message\"")
+# The person names Tyk (not its Pump, Dashboard, Identity Broker, Sink or Operator).
+_TYK_NAMED_RE = re.compile(r"(?<![\w/.-])tyk(?![\w/-])")
 
 
 def _tyk_signals(low: str) -> list[str]:
@@ -288,6 +293,7 @@ def extract(text: str) -> Clues:
     if len(folded) <= MAX_FRAGMENT_CHARS and "\n" not in folded.strip():
         clues.add_fragment(folded, "text")
     clues.tyk_signals = _tyk_signals(low)
+    clues.tyk_named = "tyk" in low and bool(_TYK_NAMED_RE.search(low))
     clues.other_signals = other_system_signals(distinct, words)
     _version(distinct, low, clues)
     clues.finish()

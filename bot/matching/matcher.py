@@ -472,7 +472,8 @@ class Matcher:
         measures = self._measures([fnorm for _, fnorm in read], pair_fragment, pair_text)
         weighing, literal = self._weighing(read, clues, pair_fragment, pair_text)
         against = against_weight(clues.other_signals)
-        source = OTHER_SYSTEM_FACTOR if against and against >= tyk_weight(clues.tyk_signals) else 1
+        tyk = tyk_weight(clues.tyk_signals, clues.tyk_named)
+        source = OTHER_SYSTEM_FACTOR if against and against >= tyk else 1
         code_bonuses = self._code_bonuses(clues)
         part = np.zeros(len(measures.aligned), dtype=np.float64)
         if self.prune_pairs and len(measures.aligned):

@@ -13,6 +13,7 @@ kinds with AGAINST_WEIGHTS and sets them against TYK_WEIGHTS.
 | AGAINST_WEIGHTS["said"] | 2.0 | the person says the gateway is not involved |
 | AGAINST_WEIGHTS["product"] | 0.5 | another product or vendor host named in the paste |
 | TYK_WEIGHTS[...] | 1.0-2.0 | Tyk's marks: 2 for headers, log fields and control-API bodies |
+| TYK_NAMED_WEIGHT | 0.75 | the person names Tyk in words: outweighs one other product named |
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 AGAINST_WEIGHTS: dict[str, float] = {"header": 1.0, "body": 1.0, "said": 2.0, "product": 0.5}
+TYK_NAMED_WEIGHT = 0.75
 TYK_WEIGHTS: dict[str, float] = {
     "x-generator: tyk.io": 2.0,
     "tyk middleware field": 2.0,
@@ -342,6 +344,8 @@ def against_weight(signals: list[str]) -> float:
     return sum(AGAINST_WEIGHTS[s.split(":", 1)[0]] for s in signals)
 
 
-def tyk_weight(signals: list[str]) -> float:
-    """Total weight of Tyk's own marks (extract._tyk_signals)."""
-    return sum(TYK_WEIGHTS.get(s, 1.0) for s in signals)
+def tyk_weight(signals: list[str], named: bool = False) -> float:
+    """Total weight of Tyk's own marks (extract._tyk_signals), and TYK_NAMED_WEIGHT when the
+    person names Tyk (`Our Tyk gateway sits behind an nginx ingress`, `Keycloak tokens and Tyk
+    says …`): naming the setup's other parts is no sign the error came from them."""
+    return sum(TYK_WEIGHTS.get(s, 1.0) for s in signals) + (TYK_NAMED_WEIGHT if named else 0.0)

@@ -147,6 +147,30 @@ def test_tyks_own_marks_outweigh_a_server_header() -> None:
     assert result.confident and result.matches[0].code == 403
 
 
+def test_naming_tyk_outweighs_naming_one_other_part_of_the_setup() -> None:
+    """`Tyk behind an nginx ingress`, `Keycloak tokens`: the person names the setup, and Tyk as
+    what answered. A product named alone, Tyk only in a URL or path, a vendor's body shape, or
+    saying Tyk is not involved still count against it."""
+    body = '403 {"error": "Quota exceeded"}'
+    for named in (
+        f"Our Tyk gateway sits behind an nginx ingress and clients get {body}",
+        f"since we put tyk behind cloudflare some users get {body}",
+        f"Migrated our clients from Kong to Tyk, now they get {body} from the gateway",
+    ):
+        result = MATCHER.match(named)
+        assert result.confident and result.matches[0].message == "Quota Exceeded", named
+        assert result.clues.tyk_named and result.clues.other_signals
+    for against in (
+        f"our nginx ingress gives clients {body}",  # no Tyk named
+        "curl https://api.github.com/repos/TykTechnologies/tyk/issues\n"
+        '{"message":"API rate limit exceeded for 203.0.113.7.",'
+        '"documentation_url":"https://docs.github.com/rest"}',  # tyk only in a path
+        f"{body}\nthat is from the billing pod behind nginx, tyk isn't involved",
+    ):
+        assert not MATCHER.match(against).confident, against
+    assert not extract("see https://tyk.io/docs and /tyk/keys, tyk-pump").tyk_named
+
+
 def test_symptom_questions_answer_the_common_entry_first() -> None:
     for question, message in (
         ("getting 504 from tyk", "Upstream service reached hard timeout"),
