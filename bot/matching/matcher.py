@@ -61,6 +61,9 @@ SYMPTOM_MIN_WORDS = 8.0  # BM25 a question without a code needs before guessing 
 LEARNED_BONUS = 0.05
 MANY_ERRORS = 3  # distinct strong errors in one paste that make it a list, not one failure
 TIE_MARGIN = 0.01  # two distinct strong errors closer than this: neither is the answer
+# MANY_ERRORS distinct errors matching this well in fragments of their own are a list (`- 429
+# Rate Limit Exceeded / - 503 … / - 504 …`), even when one of them is confident.
+LISTED_FROM = 0.78
 # A fragment saying a text with one word swapped for another (`Token not authorised`) is another
 # system's message: its pairs scoring SWAP_CHECK_FROM or more count SWAPPED_WORD_FACTOR of it.
 SWAP_CHECK_FROM = 0.7
@@ -476,6 +479,7 @@ class Matcher:
         source = OTHER_SYSTEM_FACTOR if against and against >= tyk else 1
         code_bonuses = self._code_bonuses(clues)
         part = np.zeros(len(measures.aligned), dtype=np.float64)
+        highest = needed = None
         if self.prune_pairs and len(measures.aligned):
             # Every pair's score without partial_ratio and with an upper bound of it.
             lowest = weighing.scores(weighing.weighed(measures.similarities(part)))
@@ -535,7 +539,29 @@ class Matcher:
             and matches[0].score >= CONFIDENT_SCORE
             and not _several_errors_alike(distinct)
         )
+        if confident and highest is not None and needed is not None:
+            # Pairs left out may score LISTED_FROM: score them now, for the listing only.
+            unscored = (highest >= LISTED_FROM) & ~needed
+            if len(self._listed(pair_fragment, pair_entry, highest)) >= MANY_ERRORS and any(
+                unscored
+            ):
+                measures.align(part, unscored[measures.aligned])
+                scores = weighing.scores(weighing.weighed(measures.similarities(part)))
+                self._shade_swapped_words(scores, fnorms_read, pair_fragment, pair_text)
+        if confident and len(self._listed(pair_fragment, pair_entry, scores)) >= MANY_ERRORS:
+            confident = False  # a list of errors, the first one only a little stronger
         return Result(matches[:limit], confident, clues, code_only, distinct)
+
+    def _listed(
+        self,
+        pair_fragment: npt.NDArray[np.int64],
+        pair_entry: npt.NDArray[np.int64],
+        scores: npt.NDArray[np.float64],
+    ) -> set[str]:
+        """The distinct messages that fragments of their own match LISTED_FROM or more: a list
+        of errors when there are MANY_ERRORS of them, even with one a little stronger."""
+        listed = self._per_fragment(pair_fragment, pair_entry, scores, LISTED_FROM)
+        return {self.message_norms[i] for i, _ in listed}
 
     def _shade_swapped_words(
         self,
@@ -643,11 +669,13 @@ class Matcher:
         pair_fragment: npt.NDArray[np.int64],
         pair_entry: npt.NDArray[np.int64],
         scores: npt.NDArray[np.float64],
+        floor: float = CONFIDENT_SCORE,
     ) -> list[tuple[int, float]]:
         """(entry, score) of each fragment's best pair (the first of equals), in fragment order,
-        for the fragments whose best is a confident score: all _distinct_errors reads."""
+        for the fragments whose best is `floor` or more (a confident score: all
+        _distinct_errors reads)."""
         top: dict[int, tuple[int, float]] = {}
-        for p in (scores >= CONFIDENT_SCORE).nonzero()[0].tolist():
+        for p in (scores >= floor).nonzero()[0].tolist():
             r, score = int(pair_fragment[p]), float(scores[p])
             if score > top.get(r, (-1, 0.0))[1]:
                 top[r] = (int(pair_entry[p]), score)

@@ -5,6 +5,8 @@ confidence."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +22,8 @@ from bot.matching.extract import extract
 from bot.matching.matcher import Matcher
 
 MATCHER = Matcher(load_knowledge())
+EVERY_PAIR = copy.copy(MATCHER)
+EVERY_PAIR.prune_pairs = False  # scores every pair: the listing must not depend on pruning
 
 TEMPLATE = """**Do you want to request a *feature* or report a *bug*?**
 bug
@@ -153,6 +157,18 @@ def test_a_list_of_errors_is_ranked_but_not_answered_with_confidence() -> None:
     result = MATCHER.match(LIST)
     assert len(result.distinct_errors) >= 3
     assert result.matches[0].score >= 0.84 and not result.confident
+
+
+def test_a_list_with_one_error_a_little_stronger_is_still_a_list() -> None:
+    listed = """Seeing several errors in prod today:
+- 429 Rate Limit Exceeded (a few)
+- 503 Service temporarily unavailable. (burst at 10:02)
+- 504 Upstream service reached hard timeout (lots)
+Which one should we look at first?"""
+    result = MATCHER.match(listed)
+    assert result.matches[0].score >= 0.84 and len(result.distinct_errors) < 3
+    assert not result.confident
+    assert EVERY_PAIR.match(listed).confident == result.confident
 
 
 def test_two_replies_side_by_side_are_a_guess_one_standing_out_is_not() -> None:
