@@ -12,6 +12,7 @@ kinds with AGAINST_WEIGHTS and sets them against TYK_WEIGHTS.
 | AGAINST_WEIGHTS["body"] | 1.0 | a body shape Tyk never sends (Spring Boot, ProblemDetails, ...) |
 | AGAINST_WEIGHTS["said"] | 2.0 | the person says the gateway is not involved |
 | AGAINST_WEIGHTS["product"] | 0.5 | another product or vendor host named in the paste |
+| AGAINST_WEIGHTS["talk"] | 1.0 | release notes, a changelog or a pull request quoting a message |
 | TYK_WEIGHTS[...] | 1.0-2.0 | Tyk's marks: 2 for headers, log fields and control-API bodies |
 | TYK_NAMED_WEIGHT | 0.75 | the person names Tyk in words: outweighs one other product named |
 """
@@ -22,7 +23,13 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-AGAINST_WEIGHTS: dict[str, float] = {"header": 1.0, "body": 1.0, "said": 2.0, "product": 0.5}
+AGAINST_WEIGHTS: dict[str, float] = {
+    "header": 1.0,
+    "body": 1.0,
+    "said": 2.0,
+    "product": 0.5,
+    "talk": 1.0,
+}
 TYK_NAMED_WEIGHT = 0.75
 TYK_WEIGHTS: dict[str, float] = {
     "x-generator: tyk.io": 2.0,
@@ -185,6 +192,14 @@ _NOT_THROUGH_RE = _caseless(
     r"|\bnot\s+(?:from\s+)?(?:the|our)\s+(?:api[ -])?gateway\b(?!\s*(?:timeout|timed|error))"
 )
 
+# Release notes, a changelog or a pull request quoting a message: the text is discussed, not
+# sent by a gateway now. Every match starts with one of _TALK_WORDS.
+_TALK_RE = _caseless(
+    r"\b(?:release\s+notes?|change\s?log|pull\s+request|pr\s?#\s?\d+|pr\s+\d+"
+    r"|no\s+functional\s+change)\b"
+)
+_TALK_WORDS = frozenset(("release", "change", "changelog", "pull", "pr", "no"))
+
 # The first word (run of letters and digits) of every _NOT_THROUGH_RE match in lower case: each
 # alternative starts with `\b`, one of these words, then a character that ends the word (`\s`,
 # `'` or `-`). Trying the regex only where one of them stands as a whole word finds its matches.
@@ -207,7 +222,11 @@ _NOT_THROUGH_WORDS = frozenset(
 _SERVER_WORDS = frozenset(("server", "via"))
 WORD_TESTS = frozenset(
     _SERVER_WORDS.union(
-        _VENDOR_WORDS, _PRODUCT_WORDS, _NOT_THROUGH_WORDS, *(shape[1] for shape in _BODY_SHAPES)
+        _VENDOR_WORDS,
+        _PRODUCT_WORDS,
+        _NOT_THROUGH_WORDS,
+        _TALK_WORDS,
+        *(shape[1] for shape in _BODY_SHAPES),
     )
 )
 # Every ASCII character but letters and digits to a space (str.translate's ASCII fast path).
@@ -306,6 +325,8 @@ def other_system_signals(text: str, words: Iterable[str] | None = None) -> list[
     )
     for m in products:
         found.append(f"product:{m.group(1).lower()}")
+    if not held.isdisjoint(_TALK_WORDS) and (talk := _TALK_RE.search(text, low)):
+        found.append(f"talk:{low[talk.start() : talk.end()]}")
     if any(word in low for word in ("gateway", "tyk", "forward", "directly", "straight")):
         said = (
             _matches_from(

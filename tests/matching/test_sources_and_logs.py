@@ -19,6 +19,8 @@ from bot.matching.source import (
     _SERVER_NAME_RE,
     _SERVER_RE,
     _SERVER_WORDS,
+    _TALK_RE,
+    _TALK_WORDS,
     _VENDOR_HEADER_RE,
     _VENDOR_WORDS,
     WORD_TESTS,
@@ -171,6 +173,33 @@ def test_naming_tyk_outweighs_naming_one_other_part_of_the_setup() -> None:
     assert not extract("see https://tyk.io/docs and /tyk/keys, tyk-pump").tyk_named
 
 
+@pytest.mark.parametrize(
+    "form",
+    ["Release notes", "release note", "changelog", "Change log", "pull request", "PR #12"]
+    + ["pr#12", "PR 12", "No functional change"],
+)
+def test_every_form_of_release_talk_passes_the_word_test(form: str) -> None:
+    assert any(s.startswith("talk:") for s in other_system_signals(f"see the {form}: x")), form
+
+
+def test_release_notes_and_pull_requests_quoting_a_message_are_not_confident() -> None:
+    for talk in (
+        'PR #5012: align the limiter wording so both return "Rate Limit Exceeded" (capitalised) '
+        "instead of the lower-case one. No functional change.",
+        "Release notes 5.6.0: Fixed 'Service temporarily unavailable.' being returned with 500 "
+        "instead of 503 when the circuit breaker is tripped.",
+        'changelog: "Key not authorised" now logs the key hash',
+    ):
+        result = MATCHER.match(talk)
+        assert result.matches and not result.confident, talk
+    # Tyk's own marks outweigh the mention: a live error pasted with the notes stays confident.
+    live = (
+        "after the upgrade (the release notes say nothing about it) we get\n"
+        'time="Jan 02 10:00:00" level=error msg="Quota exceeded" api_id=abc mw=RateLimitAndQuota'
+    )
+    assert MATCHER.match(live).confident
+
+
 def test_symptom_questions_answer_the_common_entry_first() -> None:
     for question, message in (
         ("getting 504 from tyk", "Upstream service reached hard timeout"),
@@ -283,6 +312,8 @@ _PIECES += ["cloudflare", "404 page not found", "server", "Via", "cf-ray", "x-ko
 _PIECES += ["aws", "api gateway", "azure", "apim", "tyk", "pump", "prefix", "spring", "boot"]
 _PIECES += ["tyk-pump", "tyk-sink", "api.github.com", "apigateway (aws)", "api gateway (aws)"]
 _PIECES += ["not", "never", "bypass", "gateway", "the", "isn't", "in", "between", "directly", "pod"]
+_PIECES += ["release", "notes", "change", "log", "changelog", "pull", "request", "PR", "#", "12"]
+_PIECES += ["no", "functional", "Release Notes"]
 
 
 @given(st.lists(st.sampled_from(_PIECES)).map("".join))
@@ -307,6 +338,8 @@ def test_the_word_tests_pass_every_match(text: str) -> None:
         assert any(spaced.startswith(f" {start} ", m.start()) for start in starts), m.group()
     for m in _NOT_THROUGH_RE.finditer(text, low):
         assert ascii_words(low[m.start() :])[0] in _NOT_THROUGH_WORDS, m.group()
+    for m in _TALK_RE.finditer(text, low):
+        assert ascii_words(low[m.start() :])[0] in _TALK_WORDS, m.group()
 
 
 def _not_through_spans(text: str) -> list[tuple[int, int]]:
