@@ -612,7 +612,11 @@ def _codes(text: str, low: str, clues: Clues, words: frozenset[str] | None = Non
         left = text[start - 1] if start else " "
         right = text[end] if end < len(text) else " "
         plural = right == "s" and not text[end + 1 : end + 2].isalnum()  # `502s`
-        if left.isalnum() or left in "._" or (right.isalnum() and not plural) or right in "._/:-":
+        after = text[end + 1 : end + 2]
+        # A period or colon ends a sentence or a label (`a 401.`, `error 401: …`), unless a
+        # digit or letter follows (`401.5`, `401:80`).
+        joined = right in "_/-" or (right in ".:" and after.isalnum())
+        if left.isalnum() or left in "._" or (right.isalnum() and not plural) or joined:
             continue
         before = low[max(0, start - 24) : start]
         kind = context_kinds.get(before)

@@ -20,6 +20,7 @@ the validation part is held by tests/matching/test_calibration.py):
 | TYPO_KEY_WEIGHT | 0.5 | a typo, head or tail key's share of its idf when ranking candidates |
 | WORDS_KEPT | 50,000 | words whose index keys are kept between pastes (not a weight) |
 | SWAPPED_WORD_FACTOR | 0.85 | a pair whose fragment swaps one of the text's words for another |
+| CODE_NAME_FACTOR | 0.8 | a fragment that is an error code name (`not_found`) against words |
 | SWAP_CHECK_FROM | 0.7 | pairs scoring this or more are checked for a swapped word |
 | SAME_WORD_MIN_LENGTH / SIMILARITY | 4 / 80 | words that count as one despite a typo |
 | extract.WEIGHTS / CODE_STRENGTH | see extract.py | fragment kinds and code clues |
@@ -71,6 +72,10 @@ SWAPPED_WORD_FACTOR = 0.85
 SAME_WORD_MIN_LENGTH = 4  # shorter words (key, api, ip) must be equal to count as the same
 SAME_WORD_SIMILARITY = 80  # fuzz.ratio of two words that are one (a typo, a spelling, an ending)
 _PLACEHOLDER_RE = re.compile(r"\$[A-Za-z][\w-]*|<[a-z][\w -]*>")
+# An error code name: words joined by underscores (`not_found`, `invalid_token`), nothing else.
+_IDENTIFIER_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
+_IDENTIFIER_IN_RE = re.compile(r"[A-Za-z0-9]_[A-Za-z0-9]")  # a text holding one (`client_id`)
+CODE_NAME_FACTOR = 0.8  # a fragment that is an error code name read against words
 _REASONS = frozenset(normalize(p) for p in REASON_PHRASES)
 _REASON_RE = re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, REASON_PHRASES)) + r")\b")
 # _REASON_RE for lower-case text: the case-insensitive flag costs the engine about half its speed.
@@ -202,15 +207,19 @@ class _Weighing:
     # The similarity of the reason phrase the pair's fragment holds word for word (-1 for
     # none, Matcher._phrase_levels): a text matching the fragment no better gets its factors.
     level: npt.NDArray[np.float64]
+    # The fragment is one identifier (`not_found`, `RESOURCE_EXHAUSTED`) and the text words:
+    # another system's error code that reads like Tyk's message once normalised.
+    code_name: npt.NDArray[np.bool_]
 
     def weighed(self, sims: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Similarities with the alias, generic and reason factors applied (a factor of 1
-        where one does not apply: the same floats as applying it only where it does). Never
-        decreasing in the similarity, so bounds on it give bounds on these."""
+        """Similarities with the alias, generic, reason and code-name factors applied (a factor
+        of 1 where one does not apply: the same floats as applying it only where it does).
+        Never decreasing in the similarity, so bounds on it give bounds on these."""
         shade = sims <= self.level
         sims = sims * self.alias
         sims = np.where(self.common | shade, sims * self.generic, sims)
-        return np.where(self.reason | (shade & self.alone), sims * REASON_ALONE_FACTOR, sims)
+        sims = np.where(self.reason | (shade & self.alone), sims * REASON_ALONE_FACTOR, sims)
+        return np.where(self.code_name, sims * CODE_NAME_FACTOR, sims)
 
     def scores(self, weighed: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Weighed similarities times the fragments' weights."""
@@ -403,6 +412,9 @@ class Matcher:
         self.norm_lengths = np.array([len(text.norm) for text in self.texts], dtype=np.int64)
         self.generic = np.array([text.generic for text in self.texts], dtype=bool)
         self.templated = np.array([t.pattern is not None for t in self.texts], dtype=bool)
+        self.has_identifier = np.array(
+            [bool(_IDENTIFIER_IN_RE.search(t.raw)) for t in self.texts], dtype=bool
+        )
         self.specificity = np.array([text.specificity for text in self.texts], dtype=np.float64)
         self.text_entry = np.array([text.entry for text in self.texts], dtype=np.int64)
         self.learned = np.array([text.learned for text in self.texts], dtype=bool)
@@ -611,6 +623,9 @@ class Matcher:
         generic = np.array([self._generic_factor(f, clues) for f in fragments], dtype=np.float64)
         levels, literal = self._phrase_levels(read, clues, generic)
         alone = np.array([f.kind == "line" and not clues.tyk_signals for f in fragments], bool)
+        named = np.array(
+            [_IDENTIFIER_RE.fullmatch(f.text.strip()) is not None for f in fragments], dtype=bool
+        )
         common = self.generic[pair_text]
         weighing = _Weighing(
             alias=self.alias_factor[pair_text],
@@ -620,6 +635,7 @@ class Matcher:
             reason=common & self.is_reason[pair_text] & alone[pair_fragment],
             weight=np.array([f.weight for f in fragments], dtype=np.float64)[pair_fragment],
             level=levels[pair_fragment],
+            code_name=named[pair_fragment] & ~self.has_identifier[pair_text],
         )
         return weighing, literal
 

@@ -105,3 +105,28 @@ def test_a_content_word_replaced_by_an_unrelated_one_is_a_swap(
     at = data.draw(st.sampled_from(content))
     words[at] = "zebra"  # no catalog word is anything like it
     assert _swapped_word(" ".join(words), text)
+
+
+UPSTREAM_404 = """HTTP/1.1 404 Not Found
+Content-Type: application/json
+X-Ratelimit-Limit: 100
+X-Ratelimit-Remaining: 64
+
+{"error":"not_found"}
+
+^ this is what i get through tyk for GET /inventory/items/abc"""
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [UPSTREAM_404, '{"error": "invalid_request"}', '{"error": "KEY_EXPIRED"}'],
+)
+def test_an_error_code_name_is_not_the_message_it_reads_like(paste: str) -> None:
+    """`not_found` normalises to Tyk's `Not Found`; Tyk sends words, other systems code names."""
+    result = MATCHER.match(paste)
+    assert result.matches and not result.confident
+
+
+def test_a_catalog_text_holding_a_code_name_still_matches_it() -> None:
+    result = MATCHER.match('{"error": "client_id is required"}')  # a Tyk text with a name in it
+    assert result.confident
