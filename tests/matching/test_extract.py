@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -253,3 +254,18 @@ def test_html_entities_of_a_web_page_or_e_mail_are_read_as_characters() -> None:
     assert ("Key not authorised", "error-field") in [(f.text, f.kind) for f in clues.fragments]
     assert extract("&lt; HTTP/1.1 429 Too Many Requests").codes[429] == 1.0
     assert extract("R&amp;D team: tyk &amp;quot; test").text == "R&D team: tyk &quot; test"
+
+
+@pytest.mark.parametrize(
+    ("paste", "codes"),
+    [
+        ("keys stop working after 24h with a 401. is there a default expiry?", {401}),
+        ("error 401: unauthorized on every call", {401}),
+        ("we got 503.", {503}),
+        ("upgraded from v5.401.2", set()),  # a version, not a code
+        ("upstream at 10.0.0.1:401 refused", set()),
+        ("took 401.5 ms", set()),
+    ],
+)
+def test_a_code_ending_a_sentence_or_a_label_counts(paste: str, codes: set[int]) -> None:
+    assert set(extract(paste).codes) == codes

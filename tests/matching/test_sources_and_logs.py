@@ -175,8 +175,10 @@ def test_naming_tyk_outweighs_naming_one_other_part_of_the_setup() -> None:
 
 @pytest.mark.parametrize(
     "form",
-    ["Release notes", "release note", "changelog", "Change log", "pull request", "PR #12"]
-    + ["pr#12", "PR 12", "No functional change"],
+    [
+        *("Release notes", "release note", "changelog", "Change log", "pull request"),
+        *("PR #12", "pr#12", "PR 12", "No functional change"),
+    ],
 )
 def test_every_form_of_release_talk_passes_the_word_test(form: str) -> None:
     assert any(s.startswith("talk:") for s in other_system_signals(f"see the {form}: x")), form
