@@ -21,7 +21,7 @@ the validation part is held by tests/matching/test_calibration.py):
 | WORDS_KEPT | 50,000 | words whose index keys are kept between pastes (not a weight) |
 | SWAPPED_WORD_FACTOR | 0.85 | a pair whose fragment swaps one of the text's words for another |
 | CODE_NAME_FACTOR | 0.8 | a fragment that is an error code name (`not_found`) against words |
-| SWAP_CHECK_FROM | 0.7 | pairs scoring this or more are checked for a swapped word |
+| SWAP_CHECK_FROM | SYMPTOM_BELOW | pairs this strong are checked for a swapped word |
 | SAME_WORD_MIN_LENGTH / SIMILARITY | 4 / 80 | words that count as one despite a typo |
 | extract.WEIGHTS / CODE_STRENGTH | see extract.py | fragment kinds and code clues |
 | symptoms.* | see symptoms.py | symptom ranking weights |
@@ -67,7 +67,7 @@ TIE_MARGIN = 0.01  # two distinct strong errors closer than this: neither is the
 LISTED_FROM = 0.78
 # A fragment saying a text with one word swapped for another (`Token not authorised`) is another
 # system's message: its pairs scoring SWAP_CHECK_FROM or more count SWAPPED_WORD_FACTOR of it.
-SWAP_CHECK_FROM = 0.7
+SWAP_CHECK_FROM = SYMPTOM_BELOW  # a swapped text must not keep a question from its guess
 SWAPPED_WORD_FACTOR = 0.85
 SAME_WORD_MIN_LENGTH = 4  # shorter words (key, api, ip) must be equal to count as the same
 SAME_WORD_SIMILARITY = 80  # fuzz.ratio of two words that are one (a typo, a spelling, an ending)

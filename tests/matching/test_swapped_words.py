@@ -130,3 +130,11 @@ def test_an_error_code_name_is_not_the_message_it_reads_like(paste: str) -> None
 def test_a_catalog_text_holding_a_code_name_still_matches_it() -> None:
     result = MATCHER.match('{"error": "client_id is required"}')  # a Tyk text with a name in it
     assert result.confident
+
+
+def test_a_status_line_with_its_reason_is_a_question_about_the_code() -> None:
+    """`bad request` is not JSON-RPC's `invalid request` with a word swapped: the line only
+    names the status, so the code's likeliest entries come first, as a guess."""
+    result = MATCHER.match("HTTP 400 bad request")
+    assert not result.confident
+    assert result.matches[0].entry_id == "400-authorization-field-missing"
