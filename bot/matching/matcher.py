@@ -409,6 +409,7 @@ class Matcher:
         # post_texts[starts[k]:starts[k] + lengths[k]]), each with its weight.
         self.key_ids = {key: k for k, key in enumerate(index)}
         self.norms = [text.norm for text in self.texts]
+        self.spaced_norms = [f" {norm} " for norm in self.norms]  # whole-word `in` tests
         self.norm_lengths = np.array([len(text.norm) for text in self.texts], dtype=np.int64)
         self.generic = np.array([text.generic for text in self.texts], dtype=bool)
         self.templated = np.array([t.pattern is not None for t in self.texts], dtype=bool)
@@ -602,9 +603,12 @@ class Matcher:
         """Which of `pairs` _shade_swapped_words reads: not a placeholder text or a phrasing
         people confirmed, and not held word for word by its fragment (nothing lacks then)."""
         may: npt.NDArray[np.bool_] = pairs & ~self.templated[pair_text] & ~self.learned[pair_text]
-        for p in may.nonzero()[0].tolist():
-            if f" {self.norms[int(pair_text[p])]} " in f" {fnorms[int(pair_fragment[p])]} ":
-                may[p] = False
+        at = may.nonzero()[0]
+        if len(at):
+            spaced = [f" {fnorm} " for fnorm in fnorms]
+            texts, frags = pair_text[at].tolist(), pair_fragment[at].tolist()
+            held = [self.spaced_norms[t] in spaced[f] for t, f in zip(texts, frags, strict=True)]
+            may[at[np.array(held, dtype=bool)]] = False
         return may
 
     def _weighing(
@@ -1123,12 +1127,16 @@ def _same_word(a: str, b: str) -> bool:
     """The same word, give or take a typo or an ending (a short word: one letter left out)."""
     if a == b:
         return True
-    if min(len(a), len(b)) < SAME_WORD_MIN_LENGTH:
-        longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-        return len(longer) == len(shorter) + 1 and any(
-            longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer))
+    shorter, longer = sorted((len(a), len(b)))
+    if shorter < SAME_WORD_MIN_LENGTH:
+        long_word, short_word = (a, b) if len(a) > len(b) else (b, a)
+        return longer == shorter + 1 and any(
+            long_word[:i] + long_word[i + 1 :] == short_word for i in range(longer)
         )
-    return fuzz.ratio(a, b) >= SAME_WORD_SIMILARITY
+    # fuzz.ratio is at most 200 * shorter / (shorter + longer): skip it when that is too low.
+    return 200 * shorter >= SAME_WORD_SIMILARITY * (shorter + longer) and (
+        fuzz.ratio(a, b) >= SAME_WORD_SIMILARITY
+    )
 
 
 @functools.lru_cache(maxsize=4096)
