@@ -553,11 +553,12 @@ class Matcher:
             and not _several_errors_alike(distinct)
         )
         if confident and highest is not None and needed is not None:
-            # Pairs left out may score LISTED_FROM: score them now, for the listing only.
-            unscored = (highest >= LISTED_FROM) & ~needed
-            if len(self._listed(pair_fragment, pair_entry, highest)) >= MANY_ERRORS and any(
-                unscored
-            ):
+            # Pairs left out may score LISTED_FROM: score them now, for the listing only, when
+            # the pairs that may reach it name MANY_ERRORS messages (all the listing can hold).
+            may_list = highest >= LISTED_FROM
+            unscored = may_list & ~needed
+            messages = {self.message_norms[i] for i in pair_entry[may_list].tolist()}
+            if len(messages) >= MANY_ERRORS and unscored.any():
                 measures.align(part, unscored[measures.aligned])
                 scores = weighing.scores(weighing.weighed(measures.similarities(part)))
                 self._shade_swapped_words(scores, fnorms_read, pair_fragment, pair_text)
