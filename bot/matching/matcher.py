@@ -485,7 +485,7 @@ class Matcher:
         )
         pair_text = np.fromiter(itertools.chain.from_iterable(candidates), dtype=np.int64)
         pair_entry = self.text_entry[pair_text]
-        measures = self._measures([fnorm for _, fnorm in read], pair_fragment, pair_text)
+        measures = self._measures(fnorms_read, pair_fragment, pair_text)
         weighing, literal = self._weighing(read, clues, pair_fragment, pair_text)
         against = against_weight(clues.other_signals)
         tyk = tyk_weight(clues.tyk_signals, clues.tyk_named)
